@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vhx top-level Makefile.
+#
+#   make                 modules for KVER (default 6.1) and the userspace tools
+#   make KVER=6.12       the same for Debian's 6.12 (bookworm-backports)
+#   make KDIR=/path      build against any configured kernel tree instead
+#   make C=1             run sparse over the module sources while building
+#   make demo            set up, build, boot a VM and show vhx at work
+#   make check           every test: static checks, unit tests, VM lanes
+#   make vm TEST=...     boot the VM lane once for the given test script(s)
+#   make shell           a shell inside the VM lane, modules loaded
+#
+# Modules are built out of tree in build/<kernel release>/, so the kernels of
+# the matrix never share objects and can be built side by side.
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+
+KVER ?= 6.1
+KVERS ?= 6.1 6.12
+ifneq ($(KDIR),)
+KREL ?= $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+else
+KREL ?= $(shell $(ROOT)/scripts/kernel-release $(KVER))
+KDIR := /usr/src/linux-headers-$(KREL)
+endif
+BUILD := $(ROOT)/build/$(KREL)
+TOOLS := $(ROOT)/build/tools
+
+MODULE_SRCS := $(wildcard $(ROOT)/drivers/vhost/*.[ch]) $(ROOT)/drivers/vhost/Kbuild
+
+.PHONY: all modules tools setup check demo vm shell clean help
+
+all: modules tools
+
+modules:
+	@if [ -z "$(KREL)" ] || [ ! -d "$(KDIR)" ]; then \
+		echo "vhx: no kernel headers for KVER=$(KVER) (run: make setup KVERS=$(KVER))" >&2; \
+		exit 1; \
+	fi
+	@mkdir -p $(BUILD)
+	@find $(BUILD) -maxdepth 1 -xtype l -delete
+	@ln -sf $(MODULE_SRCS) $(BUILD)/
+	$(MAKE) -C $(KDIR) M=$(BUILD) modules
+
+tools:
+	$(MAKE) -C $(ROOT)/tools/vhost-test O=$(TOOLS)
+
+setup:
+	$(ROOT)/scripts/setup.sh $(KVERS)
+
+check:
+	@$(ROOT)/scripts/setup.sh $(KVERS)
+	@$(ROOT)/scripts/check.sh $(KVERS)
+
+demo:
+	@$(ROOT)/scripts/setup.sh $(KVER)
+	@$(ROOT)/scripts/demo.sh $(KVER)
+
+vm: modules tools
+	$(ROOT)/tools/vhost-test/vm-run --kver $(KVER) $(TEST)
+
+shell: modules tools
+	$(ROOT)/tools/vhost-test/vm-run --kver $(KVER) --shell
+
+clean:
+	rm -rf $(ROOT)/build
+
+help:
+	@sed -n '3,14s/^# \{0,1\}//p' $(ROOT)/Makefile

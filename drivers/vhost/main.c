@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vhx module entry points and device nodes.
+ *
+ * One module carries every vhx device: /dev/vhx-net (the virtio-net data
+ * path) and /dev/vhx-test (a backend with no network behind it, so that
+ * userspace can drive the virtqueue core alone and check every byte that
+ * crosses it).  For now both are bare nodes: open and release succeed and
+ * hold no state; the ioctl ABI and the backends arrive on top of them.
+ *
+ * The nodes take dynamic misc minors on purpose.  Debian's vhost_net owns
+ * the fixed minor 238 and the name "vhost-net"; vhx must load next to it in
+ * the same kernel so that the two can be compared, so it claims neither.
+ */
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+
+static int vhx_open(struct inode *inode, struct file *f)
+{
+	return stream_open(inode, f);
+}
+
+static int vhx_release(struct inode *inode, struct file *f)
+{
+	return 0;
+}
+
+static const struct file_operations vhx_fops = {
+	.owner		= THIS_MODULE,
+	.open		= vhx_open,
+	.release	= vhx_release,
+};
+
+/* Only root may open them until a udev rule says otherwise, as vhost-net. */
+static struct miscdevice vhx_devices[] = {
+	{
+		.minor	= MISC_DYNAMIC_MINOR,
+		.name	= "vhx-net",
+		.fops	= &vhx_fops,
+		.mode	= 0600,
+	},
+	{
+		.minor	= MISC_DYNAMIC_MINOR,
+		.name	= "vhx-test",
+		.fops	= &vhx_fops,
+		.mode	= 0600,
+	},
+};
+
+static void vhx_unregister(unsigned int n)
+{
+	while (n--)
+		misc_deregister(&vhx_devices[n]);
+}
+
+/*
+ * Each device must come up whole or not at all: if a later registration
+ * fails we unwind the earlier ones, so a failed insmod never leaves a
+ * half-registered node behind.
+ */
+static int __init vhx_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(vhx_devices); i++) {
+		ret = misc_register(&vhx_devices[i]);
+		if (ret) {
+			pr_err("vhx: cannot register /dev/%s: %d\n",
+			       vhx_devices[i].name, ret);
+			vhx_unregister(i);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void __exit vhx_exit(void)
+{
+	vhx_unregister(ARRAY_SIZE(vhx_devices));
+}
+
+module_init(vhx_init);
+module_exit(vhx_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("The vhx developers");
+MODULE_DESCRIPTION("vhx: in-kernel virtio data path, vhost ABI compatible");

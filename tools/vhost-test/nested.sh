@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Sourced by tests that run inside the test VM: start a nested guest.
+#
+# nested_run LOG SECONDS [QEMU ARGS...]: boot the VM's own kernel under KVM
+# with the nested initramfs (guest/nested-init), serial console to LOG, and
+# return QEMU's exit status (124 on timeout).  Extra arguments go to QEMU,
+# e.g. a -netdev/-device pair; the later network tests attach vhx-net here.
+nested_run() {
+	local log=$1 secs=$2
+	shift 2
+	timeout --kill-after=5 "$secs" qemu-system-x86_64 \
+		-nodefaults -no-user-config -nic none -display none -no-reboot \
+		-machine q35,accel=kvm -cpu host \
+		-kernel "$VHX_NESTED_KERNEL" -initrd "$VHX_NESTED_INITRD" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=6" \
+		-serial "file:$log" "$@"
+}

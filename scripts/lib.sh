@@ -10,7 +10,16 @@
 VHX_ROOT=${VHX_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 # Downloads, extracted tools and initramfs images.  Outside the tree on
 # purpose: a fresh clone (as CI makes) still finds them warm.
-VHX_CACHE=${VHX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vhx}
+if [ -z "${VHX_CACHE:-}" ]; then
+	if [ -n "${XDG_CACHE_HOME:-}" ]; then
+		VHX_CACHE=$XDG_CACHE_HOME/vhx
+	elif [ -n "${HOME:-}" ]; then
+		VHX_CACHE=$HOME/.cache/vhx
+	else
+		VHX_CACHE=/var/cache/vhx
+	fi
+fi
+export VHX_ROOT VHX_CACHE
 # The kernel lines of the test matrix, oldest first.
 VHX_KVERS_DEFAULT="6.1 6.12"
 

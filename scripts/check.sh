@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh [KVER...]: every vhx test, for each kernel line (default: all).
+#
+# Steps: static checks (checkpatch, -Werror build, sparse), userspace tools,
+# unit tests, then one VM lane per kernel.  Each step prints PASS/FAIL lines
+# (scripts/lib.sh); a step that exits non-zero without saying FAIL gets one
+# for it.  The last line is "N passed, N failed"; the exit status is 0 only
+# when nothing failed.  The whole log is kept in build/check.log.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+read -r -a kvers <<<"${*:-$VHX_KVERS_DEFAULT}"
+log=$VHX_ROOT/build/check.log
+mkdir -p "$VHX_ROOT/build"
+: >"$log"
+t0=$(date +%s)
+
+step() {
+	local name=$1 rc out s0
+	shift
+	s0=$(date +%s)
+	echo "### $name" | tee -a "$log"
+	out=$(mktemp)
+	"$@" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	cat "$out" >>"$log"
+	if [ "$rc" -ne 0 ] && ! grep -q '^FAIL:' "$out"; then
+		t_fail "$name (exit $rc)" | tee -a "$log"
+	fi
+	rm -f "$out"
+	echo "### $name: $(($(date +%s) - s0))s" | tee -a "$log"
+}
+
+unit_tests() {
+	local t rc=0
+	for t in "$VHX_ROOT"/tools/vhost-test/unit/*.sh; do
+		bash "$t" || rc=1
+	done
+	return $rc
+}
+
+# One VM lane per kernel line, VHX_JOBS at a time (default: one per host
+# core; each VM has a single vCPU).  Outputs are shown in matrix order.
+vm_lanes() {
+	local k jobs=${VHX_JOBS:-$(nproc)} dir=$VHX_ROOT/build/lanes rc=0
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
+	for k in "${kvers[@]}"; do
+		while [ "$(jobs -pr | wc -l)" -ge "$jobs" ]; do
+			wait -n
+		done
+		(
+			"$VHX_ROOT/tools/vhost-test/vm-run" --kver "$k" \
+				"$VHX_ROOT"/tools/vhost-test/tests/*.sh >"$dir/$k.log" 2>&1
+			echo $? >"$dir/$k.rc"
+		) &
+	done
+	wait
+	trap - INT TERM
+	for k in "${kvers[@]}"; do
+		echo "## VM lane $k"
+		cat "$dir/$k.log"
+		if [ "$(cat "$dir/$k.rc" 2>/dev/null)" != 0 ]; then
+			rc=1
+			grep -q '^FAIL:' "$dir/$k.log" ||
+				t_fail "[$k] VM lane (exit $(cat "$dir/$k.rc" 2>/dev/null))"
+		fi
+	done
+	return $rc
+}
+
+step "static checks" "$VHX_ROOT/scripts/static-check.sh" all "${kvers[@]}"
+step "userspace tools" t_run "build userspace tools (-Werror)" \
+	make -s -C "$VHX_ROOT" tools
+step "unit tests" unit_tests
+step "VM lanes" vm_lanes
+
+passed=$(grep -c '^PASS:' "$log")
+failed=$(grep -c '^FAIL:' "$log")
+echo "check: ${kvers[*]}: $(($(date +%s) - t0))s, log in $log"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -29,10 +29,11 @@ packages=(
 	qemu-system-x86 busybox-static cpio kmod zstd iproute2 util-linux
 )
 
-# kver_suite KVER: the apt suite (for -t) a kernel line comes from.
+# kver_suite KVER: the extra apt suite a kernel line comes from, for -t;
+# empty when the default suites (bookworm and its security updates) have it.
 kver_suite() {
 	case $1 in
-	6.1) echo bookworm ;;
+	6.1) echo "" ;;
 	6.12) echo bookworm-backports ;;
 	*) die "unknown kernel line '$1' (known: 6.1 6.12)" ;;
 	esac
@@ -121,7 +122,7 @@ if [ ${#missing[@]} -gt 0 ] || [ ${#need_kernels[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	for k in "${need_kernels[@]}"; do
 		s=$(kver_suite "$k")
-		suite_known "$s" || add_suite "$s"
+		[ -z "$s" ] || suite_known "$s" || add_suite "$s"
 	done
 	echo "setup: apt-get update"
 	as_root apt-get update -qq
@@ -132,8 +133,9 @@ if [ ${#missing[@]} -gt 0 ] || [ ${#need_kernels[@]} -gt 0 ]; then
 	for k in "${need_kernels[@]}"; do
 		read -r -a kp <<<"$(kernel_packages "$k")"
 		echo "setup: installing kernel $k: ${kp[*]}"
+		s=$(kver_suite "$k")
 		as_root apt-get install -y -q --no-install-recommends \
-			-t "$(kver_suite "$k")" "${kp[@]}"
+			${s:+-t "$s"} "${kp[@]}"
 	done
 fi
 

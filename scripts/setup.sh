@@ -13,6 +13,7 @@
 # updates), 6.12 from bookworm-backports.  A missing suite is added using the
 # mirror the machine's own apt sources already use.
 set -euo pipefail
+trap 'echo "setup: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 . "$(dirname "$0")/lib.sh"
 
 read -r -a kvers <<<"${*:-$VHX_KVERS_DEFAULT}"
@@ -67,9 +68,11 @@ debian_mirror() {
 				ok = 0; uri = "" }
 			END { if (!found && ok && uri) print uri }' "$f"
 	done
-	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
 		awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/) {
-			if ($(i + 1) ~ /^bookworm$/) print $i; break } }'
+			if ($(i + 1) ~ /^bookworm$/) print $i; break } }' "$f"
+	done
 }
 
 suite_known() {

@@ -27,12 +27,23 @@ unclean() {
 	grep -E '(warning|error):|WARNING|ERROR' || true
 }
 
+# Rules a file may break, with the reason.  compat.h is the one place
+# where vhx tests the kernel version (DEVELOPERS.md): out of tree there is
+# no "version to which it is merged".
+checkpatch_ignores() {
+	case $1 in
+	*/drivers/vhost/compat.h) echo LINUX_VERSION_CODE,CONSTANT_COMPARISON ;;
+	esac
+}
+
 do_checkpatch() {
-	local f rc=0
+	local f rc=0 ign
 	[ -x "$checkpatch" ] || { t_fail "checkpatch.pl present (run make setup)"; return 1; }
 	for f in "$@"; do
+		ign=$(checkpatch_ignores "$f")
 		t_run "checkpatch ${f#"$VHX_ROOT"/}" \
-			"$checkpatch" --no-tree --quiet --show-types -f "$f" || rc=1
+			"$checkpatch" --no-tree --quiet --show-types \
+			${ign:+--ignore "$ign"} -f "$f" || rc=1
 	done
 	return $rc
 }

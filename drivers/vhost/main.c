@@ -1,57 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vhx module entry points and device nodes.
+ * vhx module entry points.
  *
- * One module carries every vhx device: /dev/vhx-net (the virtio-net data
- * path) and /dev/vhx-test (a backend with no network behind it, so that
- * userspace can drive the virtqueue core alone and check every byte that
- * crosses it).  For now both are bare nodes: open and release succeed and
- * hold no state; the ioctl ABI and the backends arrive on top of them.
- *
- * The nodes take dynamic misc minors on purpose.  Debian's vhost_net owns
- * the fixed minor 238 and the name "vhost-net"; vhx must load next to it in
- * the same kernel so that the two can be compared, so it claims neither.
+ * One module carries every vhx device: /dev/vhx-net (net.c) and
+ * /dev/vhx-test (test.c).  The nodes take dynamic misc minors on purpose:
+ * Debian's vhost_net owns the fixed minor 238 and the name "vhost-net";
+ * vhx must load next to it in the same kernel so that the two can be
+ * compared, so it claims neither.
  */
-#include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 
-static int vhx_open(struct inode *inode, struct file *f)
-{
-	return stream_open(inode, f);
-}
+#include "vhx.h"
 
-static int vhx_release(struct inode *inode, struct file *f)
-{
-	return 0;
-}
-
-static const struct file_operations vhx_fops = {
-	.owner		= THIS_MODULE,
-	.open		= vhx_open,
-	.release	= vhx_release,
-};
-
-/* Only root may open them until a udev rule says otherwise, as vhost-net. */
-static struct miscdevice vhx_devices[] = {
-	{
-		.minor	= MISC_DYNAMIC_MINOR,
-		.name	= "vhx-net",
-		.fops	= &vhx_fops,
-		.mode	= 0600,
-	},
-	{
-		.minor	= MISC_DYNAMIC_MINOR,
-		.name	= "vhx-test",
-		.fops	= &vhx_fops,
-		.mode	= 0600,
-	},
+static struct miscdevice *vhx_devices[] = {
+	&vhx_net_misc,
+	&vhx_test_misc,
 };
 
 static void vhx_unregister(unsigned int n)
 {
 	while (n--)
-		misc_deregister(&vhx_devices[n]);
+		misc_deregister(vhx_devices[n]);
 }
 
 /*
@@ -65,10 +35,10 @@ static int __init vhx_init(void)
 	int ret;
 
 	for (i = 0; i < ARRAY_SIZE(vhx_devices); i++) {
-		ret = misc_register(&vhx_devices[i]);
+		ret = misc_register(vhx_devices[i]);
 		if (ret) {
 			pr_err("vhx: cannot register /dev/%s: %d\n",
-			       vhx_devices[i].name, ret);
+			       vhx_devices[i]->name, ret);
 			vhx_unregister(i);
 			return ret;
 		}

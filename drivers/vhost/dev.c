@@ -1,0 +1,688 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vhx device core: the ioctls every vhx device shares.
+ *
+ * These follow upstream vhost's ABI and error codes exactly, because
+ * launchers depend on them: QEMU, kvmtool and crosvm each issue the calls
+ * in their own order, change the call eventfd and the memory table while
+ * the rings run, and stop a queue (GET_VRING_BASE) to restart it later on
+ * the same file without RESET_OWNER.  Nothing here may assume an order
+ * beyond "SET_OWNER first".
+ */
+#include <linux/eventfd.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/nospec.h>
+#include <linux/ratelimit.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/vhx.h>
+
+#include "compat.h"
+#include "vhx.h"
+
+unsigned int vhx_max_mem_regions = 509;
+module_param_named(max_mem_regions, vhx_max_mem_regions, uint, 0444);
+MODULE_PARM_DESC(max_mem_regions,
+		 "Most regions in a memory table (default 509, as many as KVM slots)");
+
+/*
+ * Bad input from the guest (or a fault on its memory): say so, rate
+ * limited, and signal the queue's error eventfd so the launcher can tell.
+ * Runs under vq->mutex, which also guards error_ctx.
+ */
+void vhx_ring_error(struct vhx_ring *r, const char *fmt, ...)
+{
+	struct vhx_vq *vq = container_of(r, struct vhx_vq, ring);
+	static DEFINE_RATELIMIT_STATE(rs, 5 * HZ, 10);
+	struct va_format vaf;
+	va_list args;
+
+	if (__ratelimit(&rs)) {
+		va_start(args, fmt);
+		vaf.fmt = fmt;
+		vaf.va = &args;
+		pr_warn("vhx: vq %u: %pV\n", vq->index, &vaf);
+		va_end(args);
+	}
+	if (vq->error_ctx)
+		vhx_eventfd_signal(vq->error_ctx);
+}
+
+static void vhx_vq_reset(struct vhx_vq *vq)
+{
+	struct vhx_log_span *log = vq->ring.log;
+	struct iovec *iov = vq->ring.iov;
+
+	memset(&vq->ring, 0, sizeof(vq->ring));
+	vq->ring.iov = iov;
+	vq->ring.log = log;
+	vq->ring.mem = vq->dev->mem;
+	vq->private_data = NULL;
+	vq->acked_features = 0;
+	vq->busyloop_timeout = 0;
+	vq->nused = 0;
+}
+
+int vhx_dev_init(struct vhx_dev *dev, struct vhx_vq **vqs, unsigned int nvqs,
+		 u64 features, unsigned int weight, unsigned int byte_weight)
+{
+	unsigned int i;
+
+	mutex_init(&dev->mutex);
+	init_llist_head(&dev->work_list);
+	dev->vqs = vqs;
+	dev->nvqs = nvqs;
+	dev->features = features;
+	dev->weight = weight;
+	dev->byte_weight = byte_weight;
+	for (i = 0; i < nvqs; i++) {
+		struct vhx_vq *vq = vqs[i];
+
+		vq->dev = dev;
+		vq->index = i;
+		mutex_init(&vq->mutex);
+		vq->ring.iov = kmalloc_array(VHX_IOV_MAX, sizeof(*vq->ring.iov),
+					     GFP_KERNEL);
+		vq->ring.log = kmalloc_array(VHX_IOV_MAX, sizeof(*vq->ring.log),
+					     GFP_KERNEL);
+		if (!vq->ring.iov || !vq->ring.log) {
+			dev->nvqs = i + 1;
+			vhx_dev_cleanup(dev);
+			return -ENOMEM;
+		}
+		vhx_vq_reset(vq);
+		if (vq->handle_kick)
+			vhx_poll_init(&vq->poll, vq->handle_kick, EPOLLIN, dev);
+	}
+	return 0;
+}
+
+static void vhx_replace_ctx(struct eventfd_ctx **slot, struct eventfd_ctx *ctx)
+{
+	if (*slot)
+		eventfd_ctx_put(*slot);
+	*slot = ctx;
+}
+
+/* Drop everything a queue holds; its backend must be stopped. */
+static void vhx_vq_release(struct vhx_vq *vq)
+{
+	vhx_poll_stop(&vq->poll);
+	if (vq->kick)
+		fput(vq->kick);
+	vq->kick = NULL;
+	vhx_replace_ctx(&vq->call_ctx, NULL);
+	vhx_replace_ctx(&vq->error_ctx, NULL);
+}
+
+/* Everything but the virtqueues' memory; the device may be owned again. */
+static void vhx_dev_release_owner(struct vhx_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nvqs; i++)
+		vhx_vq_release(dev->vqs[i]);
+	vhx_worker_stop(dev);
+	vhx_replace_ctx(&dev->log_ctx, NULL);
+	dev->log_base = NULL;
+	kvfree(dev->mem);
+	dev->mem = NULL;
+	dev->acked_features = 0;
+	dev->backend_features = 0;
+	for (i = 0; i < dev->nvqs; i++)
+		vhx_vq_reset(dev->vqs[i]);
+	if (dev->mm)
+		mmput(dev->mm);
+	dev->mm = NULL;
+}
+
+/* On release: backends already stopped by the device. */
+void vhx_dev_cleanup(struct vhx_dev *dev)
+{
+	unsigned int i;
+
+	vhx_dev_release_owner(dev);
+	for (i = 0; i < dev->nvqs; i++) {
+		kfree(dev->vqs[i]->ring.iov);
+		kfree(dev->vqs[i]->ring.log);
+		dev->vqs[i]->ring.iov = NULL;
+		dev->vqs[i]->ring.log = NULL;
+	}
+}
+
+int vhx_dev_check_owner(struct vhx_dev *dev)
+{
+	return dev->mm && dev->mm == current->mm ? 0 : -EPERM;
+}
+
+static long vhx_dev_set_owner(struct vhx_dev *dev)
+{
+	int ret;
+
+	if (dev->mm)
+		return -EBUSY;
+	dev->mm = get_task_mm(current);
+	if (!dev->mm)
+		return -EINVAL;
+	ret = vhx_worker_start(dev);
+	if (ret) {
+		mmput(dev->mm);
+		dev->mm = NULL;
+	}
+	return ret;
+}
+
+/* RESET_OWNER: the device stopped its backends; forget the owner. */
+void vhx_dev_reset_owner(struct vhx_dev *dev)
+{
+	vhx_dev_release_owner(dev);
+}
+
+/* Bitmap bytes needed to log every page of the memory table. */
+static u64 vhx_log_size(const struct vhx_mem *mem)
+{
+	u64 end = 0;
+	unsigned int i;
+
+	for (i = 0; mem && i < mem->nregions; i++)
+		end = max(end, mem->regions[i].gpa + mem->regions[i].size);
+	return DIV_ROUND_UP(end >> VHX_LOG_PAGE_SHIFT, 8);
+}
+
+static bool vhx_log_access_ok(void __user *base, const struct vhx_mem *mem)
+{
+	return access_ok(base, vhx_log_size(mem));
+}
+
+/* The queue's view of the device: features, log, memory. */
+static void vhx_vq_sync(struct vhx_vq *vq)
+{
+	struct vhx_dev *dev = vq->dev;
+	bool log = dev->acked_features & (1ULL << VHX_F_LOG_ALL);
+
+	vq->acked_features = dev->acked_features;
+	vq->ring.event_idx = dev->acked_features &
+			     (1ULL << VIRTIO_RING_F_EVENT_IDX);
+	vq->ring.notify_on_empty = dev->acked_features &
+				   (1ULL << VIRTIO_F_NOTIFY_ON_EMPTY);
+	vq->ring.log_base = log ? dev->log_base : NULL;
+	vq->ring.mem = dev->mem;
+}
+
+static void vhx_dev_sync(struct vhx_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nvqs; i++) {
+		mutex_lock(&dev->vqs[i]->mutex);
+		vhx_vq_sync(dev->vqs[i]);
+		mutex_unlock(&dev->vqs[i]->mutex);
+	}
+}
+
+static long vhx_set_features(struct vhx_dev *dev, u64 features)
+{
+	if (features & ~dev->features)
+		return -EOPNOTSUPP;
+	if ((features & (1ULL << VHX_F_LOG_ALL)) &&
+	    !vhx_log_access_ok(dev->log_base, dev->mem))
+		return -EFAULT;
+	dev->acked_features = features;
+	vhx_dev_sync(dev);
+	return 0;
+}
+
+/*
+ * The feature ioctls.  Like upstream's net device, these answer without
+ * the owner check: a launcher may probe before it owns the device.
+ * Returns -ENOIOCTLCMD for anything else.
+ */
+long vhx_dev_features_ioctl(struct vhx_dev *dev, unsigned int ioctl,
+			    void __user *argp)
+{
+	u64 __user *words = argp + sizeof(u64);
+	u64 features, count, i;
+
+	switch (ioctl) {
+	case VHX_GET_FEATURES:
+		return put_user(dev->features, (u64 __user *)argp) ? -EFAULT : 0;
+	case VHX_SET_FEATURES:
+		if (get_user(features, (u64 __user *)argp))
+			return -EFAULT;
+		return vhx_set_features(dev, features);
+	case VHX_GET_FEATURES_ARRAY:
+		/* One word of features; the rest of what was asked is 0. */
+		if (get_user(count, (u64 __user *)argp))
+			return -EFAULT;
+		for (i = 0; i < count; i++) {
+			if (put_user(i ? 0 : dev->features, words + i))
+				return -EFAULT;
+			if (fatal_signal_pending(current))
+				return -EINTR;
+		}
+		return 0;
+	case VHX_SET_FEATURES_ARRAY:
+		if (get_user(count, (u64 __user *)argp))
+			return -EFAULT;
+		features = 0;
+		for (i = 0; i < count; i++) {
+			u64 w;
+
+			if (get_user(w, words + i))
+				return -EFAULT;
+			if (i == 0)
+				features = w;
+			else if (w)
+				return -EOPNOTSUPP;
+			if (fatal_signal_pending(current))
+				return -EINTR;
+		}
+		return vhx_set_features(dev, features);
+	case VHX_GET_BACKEND_FEATURES:
+		features = 1ULL << VHX_BACKEND_F_IOTLB_MSG_V2;
+		return put_user(features, (u64 __user *)argp) ? -EFAULT : 0;
+	case VHX_SET_BACKEND_FEATURES:
+		if (get_user(features, (u64 __user *)argp))
+			return -EFAULT;
+		if (features & ~(1ULL << VHX_BACKEND_F_IOTLB_MSG_V2))
+			return -EOPNOTSUPP;
+		dev->backend_features = features;
+		return 0;
+	}
+	return -ENOIOCTLCMD;
+}
+
+static bool vhx_vq_rings_ok(struct vhx_vq *vq, const struct vhx_ring *r)
+{
+	size_t num = r->num;
+
+	return access_ok(r->desc, num * sizeof(struct vring_desc)) &&
+	       access_ok(r->avail, offsetof(struct vring_avail, ring) +
+			 (num + 1) * sizeof(__virtio16)) &&
+	       access_ok(r->used, offsetof(struct vring_used, ring) +
+			 num * sizeof(struct vring_used_elem) + sizeof(__virtio16));
+}
+
+static long vhx_set_mem_table(struct vhx_dev *dev,
+			      struct vhx_memory __user *argp)
+{
+	struct vhx_memory hdr;
+	struct vhx_mem *mem, *old;
+	unsigned int i;
+	int ret;
+
+	if (copy_from_user(&hdr, argp, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.padding)
+		return -EOPNOTSUPP;
+	if (hdr.nregions > vhx_max_mem_regions)
+		return -E2BIG;
+	mem = kvzalloc(struct_size(mem, regions, hdr.nregions), GFP_KERNEL);
+	if (!mem)
+		return -ENOMEM;
+	mem->nregions = hdr.nregions;
+	for (i = 0; i < hdr.nregions; i++) {
+		struct vhx_memory_region r;
+
+		if (copy_from_user(&r, &argp->regions[i], sizeof(r))) {
+			ret = -EFAULT;
+			goto err;
+		}
+		mem->regions[i].gpa = r.guest_phys_addr;
+		mem->regions[i].size = r.memory_size;
+		mem->regions[i].hva = r.userspace_addr;
+	}
+	ret = vhx_mem_check(mem);
+	if (ret)
+		goto err;
+	for (i = 0; i < mem->nregions; i++) {
+		const struct vhx_mem_region *r = &mem->regions[i];
+
+		if (!access_ok(u64_to_user_ptr(r->hva), r->size)) {
+			ret = -EFAULT;
+			goto err;
+		}
+	}
+	if ((dev->acked_features & (1ULL << VHX_F_LOG_ALL)) &&
+	    !vhx_log_access_ok(dev->log_base, mem)) {
+		ret = -EFAULT;
+		goto err;
+	}
+
+	/*
+	 * Swap it into each queue under that queue's lock only: a queue in
+	 * the middle of a chain finishes it with the table it started with.
+	 * Once every queue has the new one, nobody can hold the old.
+	 */
+	old = dev->mem;
+	dev->mem = mem;
+	vhx_dev_sync(dev);
+	kvfree(old);
+	return 0;
+err:
+	kvfree(mem);
+	return ret;
+}
+
+static long vhx_set_log_base(struct vhx_dev *dev, u64 __user *argp)
+{
+	void __user *base;
+	u64 addr;
+
+	if (get_user(addr, argp))
+		return -EFAULT;
+	if ((unsigned long)addr != addr)
+		return -EFAULT;
+	base = u64_to_user_ptr(addr);
+	if ((dev->acked_features & (1ULL << VHX_F_LOG_ALL)) &&
+	    !vhx_log_access_ok(base, dev->mem))
+		return -EFAULT;
+	dev->log_base = base;
+	vhx_dev_sync(dev);
+	return 0;
+}
+
+/* An eventfd from @fd, NULL for -1, or an ERR_PTR. */
+static struct eventfd_ctx *vhx_eventfd(int fd)
+{
+	return fd == VHX_FILE_UNBIND ? NULL : eventfd_ctx_fdget(fd);
+}
+
+static long vhx_set_log_fd(struct vhx_dev *dev, int __user *argp)
+{
+	struct eventfd_ctx *ctx;
+	int fd;
+
+	if (get_user(fd, argp))
+		return -EFAULT;
+	ctx = vhx_eventfd(fd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	vhx_replace_ctx(&dev->log_ctx, ctx);
+	return 0;
+}
+
+static long vhx_set_vring_addr(struct vhx_vq *vq,
+			       struct vhx_vring_addr __user *argp)
+{
+	struct vhx_vring_addr a;
+	struct vhx_ring r;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags & ~(1U << VHX_VRING_F_LOG))
+		return -EOPNOTSUPP;
+	if ((unsigned long)a.desc_user_addr != a.desc_user_addr ||
+	    (unsigned long)a.used_user_addr != a.used_user_addr ||
+	    (unsigned long)a.avail_user_addr != a.avail_user_addr)
+		return -EFAULT;
+	if ((a.avail_user_addr & 1) || (a.used_user_addr & 3) ||
+	    (a.log_guest_addr & 3))
+		return -EINVAL;
+
+	r = vq->ring;
+	r.desc = u64_to_user_ptr(a.desc_user_addr);
+	r.avail = u64_to_user_ptr(a.avail_user_addr);
+	r.used = u64_to_user_ptr(a.used_user_addr);
+	/* A running queue may move (to turn logging on): check it first. */
+	if (vq->private_data && !vhx_vq_rings_ok(vq, &r))
+		return -EINVAL;
+	vq->ring.desc = r.desc;
+	vq->ring.avail = r.avail;
+	vq->ring.used = r.used;
+	vq->ring.log_used = a.flags & (1U << VHX_VRING_F_LOG);
+	vq->ring.log_addr = a.log_guest_addr;
+	return 0;
+}
+
+static long vhx_set_vring_kick(struct vhx_vq *vq, int fd, bool *flush)
+{
+	struct file *file = NULL, *old;
+	int ret = 0;
+
+	if (fd != VHX_FILE_UNBIND) {
+		file = eventfd_fget(fd);
+		if (IS_ERR(file))
+			return PTR_ERR(file);
+	}
+	old = vq->kick;
+	if (file == old) {
+		if (file)
+			fput(file);
+		return 0;
+	}
+	vhx_poll_stop(&vq->poll);
+	vq->kick = file;
+	if (file && vq->handle_kick)
+		ret = vhx_poll_start(&vq->poll, file);
+	if (old)
+		fput(old);
+	*flush = true;
+	return ret;
+}
+
+/* A power of 2: the ring code masks indices with num - 1. */
+static long vhx_set_vring_num(struct vhx_vq *vq,
+			      struct vhx_vring_state __user *argp)
+{
+	struct vhx_vring_state s;
+
+	if (copy_from_user(&s, argp, sizeof(s)))
+		return -EFAULT;
+	if (vq->private_data)
+		return -EBUSY;
+	if (!s.num || s.num > 32768 || (s.num & (s.num - 1)))
+		return -EINVAL;
+	vq->ring.num = s.num;
+	return 0;
+}
+
+static long vhx_set_vring_base(struct vhx_vq *vq,
+			       struct vhx_vring_state __user *argp)
+{
+	struct vhx_vring_state s;
+
+	if (copy_from_user(&s, argp, sizeof(s)))
+		return -EFAULT;
+	if (vq->private_data)
+		return -EBUSY;
+	if (s.num > 0xffff)
+		return -EINVAL;
+	vq->ring.last_avail_idx = s.num;
+	vq->ring.avail_idx = s.num;
+	return 0;
+}
+
+static long vhx_vring_ioctl(struct vhx_dev *dev, unsigned int ioctl,
+			    void __user *argp)
+{
+	struct vhx_vring_state s;
+	struct eventfd_ctx *ctx;
+	struct vhx_vring_file f;
+	bool flush = false;
+	struct vhx_vq *vq;
+	u32 idx;
+	long ret = 0;
+
+	switch (ioctl) {
+	case VHX_SET_VRING_NUM:
+	case VHX_SET_VRING_ADDR:
+	case VHX_SET_VRING_BASE:
+	case VHX_GET_VRING_BASE:
+	case VHX_SET_VRING_KICK:
+	case VHX_SET_VRING_CALL:
+	case VHX_SET_VRING_ERR:
+	case VHX_SET_VRING_BUSYLOOP_TIMEOUT:
+	case VHX_GET_VRING_BUSYLOOP_TIMEOUT:
+		break;
+	default:
+		/* Not ours: do not even read the argument. */
+		return -ENOIOCTLCMD;
+	}
+	if (get_user(idx, (u32 __user *)argp))
+		return -EFAULT;
+	if (idx >= dev->nvqs)
+		return -ENOBUFS;
+	idx = array_index_nospec(idx, dev->nvqs);
+	vq = dev->vqs[idx];
+
+	mutex_lock(&vq->mutex);
+	switch (ioctl) {
+	case VHX_SET_VRING_NUM:
+		ret = vhx_set_vring_num(vq, argp);
+		break;
+	case VHX_SET_VRING_ADDR:
+		ret = vhx_set_vring_addr(vq, argp);
+		break;
+	case VHX_SET_VRING_BASE:
+		ret = vhx_set_vring_base(vq, argp);
+		break;
+	case VHX_GET_VRING_BASE:
+		s.index = idx;
+		s.num = vq->ring.last_avail_idx;
+		if (copy_to_user(argp, &s, sizeof(s)))
+			ret = -EFAULT;
+		break;
+	case VHX_SET_VRING_KICK:
+	case VHX_SET_VRING_CALL:
+	case VHX_SET_VRING_ERR:
+		if (copy_from_user(&f, argp, sizeof(f))) {
+			ret = -EFAULT;
+			break;
+		}
+		if (ioctl == VHX_SET_VRING_KICK) {
+			ret = vhx_set_vring_kick(vq, f.fd, &flush);
+			break;
+		}
+		ctx = vhx_eventfd(f.fd);
+		if (IS_ERR(ctx)) {
+			ret = PTR_ERR(ctx);
+			break;
+		}
+		vhx_replace_ctx(ioctl == VHX_SET_VRING_CALL ? &vq->call_ctx :
+				&vq->error_ctx, ctx);
+		break;
+	case VHX_SET_VRING_BUSYLOOP_TIMEOUT:
+		if (copy_from_user(&s, argp, sizeof(s)))
+			ret = -EFAULT;
+		else
+			vq->busyloop_timeout = s.num;
+		break;
+	case VHX_GET_VRING_BUSYLOOP_TIMEOUT:
+		s.index = idx;
+		s.num = vq->busyloop_timeout;
+		if (copy_to_user(argp, &s, sizeof(s)))
+			ret = -EFAULT;
+		break;
+	}
+	mutex_unlock(&vq->mutex);
+	if (flush)
+		vhx_dev_flush(dev);
+	return ret;
+}
+
+/*
+ * The ioctls every device shares, called with dev->mutex held.  The device
+ * handles its own (backends, RESET_OWNER) first; -ENOIOCTLCMD means "not
+ * ours either".
+ */
+long vhx_dev_ioctl(struct vhx_dev *dev, unsigned int ioctl, void __user *argp)
+{
+	long ret;
+
+	if (ioctl == VHX_SET_OWNER)
+		return vhx_dev_set_owner(dev);
+	ret = vhx_dev_check_owner(dev);
+	if (ret)
+		return ret;
+
+	switch (ioctl) {
+	case VHX_SET_MEM_TABLE:
+		return vhx_set_mem_table(dev, argp);
+	case VHX_SET_LOG_BASE:
+		return vhx_set_log_base(dev, argp);
+	case VHX_SET_LOG_FD:
+		return vhx_set_log_fd(dev, argp);
+	}
+	return vhx_vring_ioctl(dev, ioctl, argp);
+}
+
+/*
+ * Attach a backend: check the rings are in user space, take the used
+ * index from the ring, and go.  A kick that came while we were stopped is
+ * served at once.
+ */
+int vhx_vq_start(struct vhx_vq *vq, void *backend)
+{
+	int ret = 0;
+
+	mutex_lock(&vq->mutex);
+	if (vq->private_data)
+		goto out;
+	if (!vq->ring.num) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!vhx_vq_rings_ok(vq, &vq->ring)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	vhx_vq_sync(vq);
+	ret = vhx_ring_start(&vq->ring);
+	if (!ret)
+		vq->private_data = backend;
+out:
+	mutex_unlock(&vq->mutex);
+	if (!ret)
+		vhx_work_queue(vq->dev, &vq->poll.work);
+	return ret;
+}
+
+/* Detach the backend; when this returns the worker has let go of it. */
+void vhx_vq_stop(struct vhx_vq *vq)
+{
+	mutex_lock(&vq->mutex);
+	vq->private_data = NULL;
+	mutex_unlock(&vq->mutex);
+	vhx_dev_flush(vq->dev);
+}
+
+/* Write the gathered used entries; signal the guest if it wants that. */
+void vhx_vq_flush_used(struct vhx_vq *vq)
+{
+	struct vhx_ring *r = &vq->ring;
+
+	if (vq->nused && !vhx_ring_add_used(r, vq->used, vq->nused) &&
+	    vhx_ring_should_signal(r) && vq->call_ctx)
+		vhx_eventfd_signal(vq->call_ctx);
+	vq->nused = 0;
+	if (r->logged) {
+		r->logged = false;
+		if (vq->dev->log_ctx)
+			vhx_eventfd_signal(vq->dev->log_ctx);
+	}
+}
+
+void vhx_vq_add_used(struct vhx_vq *vq, u16 head, u32 len)
+{
+	vq->used[vq->nused++] = vhx_used_elem(head, len);
+	if (vq->nused == VHX_USED_BATCH || vq->nused >= vq->ring.num)
+		vhx_vq_flush_used(vq);
+}
+
+/*
+ * Fairness: one queue may not keep the worker (and the CPU) to itself.
+ * Past the device's weight we re-queue ourselves behind the others.
+ */
+bool vhx_vq_over_weight(struct vhx_vq *vq, unsigned int chains, u64 bytes)
+{
+	struct vhx_dev *dev = vq->dev;
+
+	if (chains < dev->weight && bytes < dev->byte_weight)
+		return false;
+	vhx_work_queue(dev, &vq->poll.work);
+	return true;
+}

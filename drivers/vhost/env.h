@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The environment of the ring code.
+ *
+ * mem.c and ring.c parse what the guest wrote: they are vhx's attack
+ * surface.  So they are written against this small set of primitives, and
+ * compile both in the kernel and in userspace, where they are unit tested
+ * under ASan/UBSan and fuzzed.  This header is the only place that knows
+ * which of the two it is in; the userspace half lives with the tests, in
+ * tools/vhost-test/uenv/.
+ *
+ * Guest ring memory is reached through the owner's user addresses (HVAs):
+ * every access may fault, so every accessor returns 0 or -EFAULT and the
+ * callers treat a fault like any other bad input from the guest.
+ */
+#ifndef _VHX_ENV_H
+#define _VHX_ENV_H
+
+#ifdef __KERNEL__
+
+#include <linux/compiler.h>
+#include <linux/errno.h>
+#include <linux/sort.h>
+#include <linux/types.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+#include <asm/barrier.h>
+#include <uapi/linux/vhost_types.h>
+#include <uapi/linux/virtio_config.h>
+#include <uapi/linux/virtio_ring.h>
+
+#define vhx_get_user(x, ptr)	(get_user(x, ptr) ? -EFAULT : 0)
+#define vhx_put_user(x, ptr)	(put_user(x, ptr) ? -EFAULT : 0)
+
+static inline int vhx_copy_from_user(void *dst, const void __user *src,
+				     size_t n)
+{
+	return copy_from_user(dst, src, n) ? -EFAULT : 0;
+}
+
+static inline int vhx_copy_to_user(void __user *dst, const void *src,
+				   size_t n)
+{
+	return copy_to_user(dst, src, n) ? -EFAULT : 0;
+}
+
+#define vhx_sort(base, n, size, cmp)	sort(base, n, size, cmp, NULL)
+
+#else /* userspace: unit tests and fuzzing */
+
+#include "uenv.h"
+
+#endif /* __KERNEL__ */
+
+/*
+ * Mark guest page @page dirty in the migration bitmap at @log_base (one
+ * bit per 4 KiB page, in u64 words, set atomically: the launcher harvests
+ * words with an atomic exchange while we write).  0 or -EFAULT.
+ */
+int vhx_log_set(void __user *log_base, u64 page);
+
+#endif /* _VHX_ENV_H */

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The device side of a split virtqueue: everything that reads what the
+ * guest wrote into its rings.  See ring.c.
+ */
+#ifndef _VHX_RING_H
+#define _VHX_RING_H
+
+#include "env.h"
+#include "mem.h"
+
+/* Most iovecs one chain may map to, as the kernel's UIO_MAXIOV. */
+#define VHX_IOV_MAX		1024
+/* Largest indirect table we walk, in descriptors. */
+#define VHX_INDIRECT_MAX	65536
+/* Guest pages are 4 KiB in the dirty bitmap, whatever the host uses. */
+#define VHX_LOG_PAGE_SHIFT	12
+
+/* A writable guest span, to be marked dirty once the device wrote it. */
+struct vhx_log_span {
+	u64 gpa;
+	u64 len;
+};
+
+/* One descriptor chain, as vhx_ring_get() found it. */
+struct vhx_chain {
+	u16 head;		/* what the used entry must name */
+	unsigned int out;	/* readable iovecs: ring->iov[0 .. out) */
+	unsigned int in;	/* writable iovecs: ring->iov[out .. out + in) */
+	u64 out_len;		/* readable bytes */
+	u64 in_len;		/* writable bytes */
+	unsigned int nlog;	/* spans in ring->log[] (dirty logging only) */
+};
+
+struct vhx_ring {
+	unsigned int num;	/* entries, a power of 2; 0 while unset */
+	struct vring_desc __user *desc;
+	struct vring_avail __user *avail;
+	struct vring_used __user *used;
+	const struct vhx_mem *mem;
+
+	/* From the acked features. */
+	bool event_idx;
+	bool notify_on_empty;
+
+	u16 last_avail_idx;	/* next avail entry we will take */
+	u16 avail_idx;		/* avail->idx as we last read it */
+	u16 last_used_idx;	/* next used entry we will fill */
+	u16 used_flags;		/* our copy of used->flags */
+	u16 signalled_used;	/* last_used_idx at our last signal */
+	bool signalled_used_valid;
+
+	/* Dirty logging (migration): NULL log_base means off. */
+	void __user *log_base;
+	bool log_used;		/* VHOST_VRING_F_LOG: log used-ring writes */
+	u64 log_addr;		/* guest-physical address of the used ring */
+	bool logged;		/* a bit was set: tell the launcher */
+
+	struct iovec *iov;		/* VHX_IOV_MAX entries */
+	struct vhx_log_span *log;	/* VHX_IOV_MAX entries, if logging */
+};
+
+static inline u16 vhx16(__virtio16 v)
+{
+	return le16_to_cpu((__force __le16)v);
+}
+
+static inline u32 vhx32(__virtio32 v)
+{
+	return le32_to_cpu((__force __le32)v);
+}
+
+static inline u64 vhx64(__virtio64 v)
+{
+	return le64_to_cpu((__force __le64)v);
+}
+
+static inline __virtio16 cpu_to_vhx16(u16 v)
+{
+	return (__force __virtio16)cpu_to_le16(v);
+}
+
+static inline __virtio32 cpu_to_vhx32(u32 v)
+{
+	return (__force __virtio32)cpu_to_le32(v);
+}
+
+static inline struct vring_used_elem vhx_used_elem(u16 id, u32 len)
+{
+	struct vring_used_elem e = {
+		.id = cpu_to_vhx32(id),
+		.len = cpu_to_vhx32(len),
+	};
+	return e;
+}
+
+/*
+ * Bad input from the guest or a fault on its memory.  Provided by whoever
+ * embeds the ring: the kernel prints it rate-limited and signals the vq's
+ * error eventfd; the tests record it.
+ */
+void vhx_ring_error(struct vhx_ring *r, const char *fmt, ...) __printf(2, 3);
+
+int vhx_ring_start(struct vhx_ring *r);
+int vhx_ring_get(struct vhx_ring *r, struct vhx_chain *c);
+void vhx_ring_unget(struct vhx_ring *r, unsigned int n);
+int vhx_ring_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
+		      unsigned int n);
+bool vhx_ring_should_signal(struct vhx_ring *r);
+void vhx_ring_disable_notify(struct vhx_ring *r);
+int vhx_ring_enable_notify(struct vhx_ring *r);
+int vhx_ring_log_chain(struct vhx_ring *r, const struct vhx_chain *c,
+		       u64 written);
+
+#endif /* _VHX_RING_H */

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The vhx device core: what every vhx device (net, test) is built from.
+ *
+ * A device (one open file) has an owner (the process whose memory is the
+ * guest's), a worker thread running in that owner's mm, a memory table,
+ * and virtqueues.  Each virtqueue has a ring (ring.c), the eventfds the
+ * guest kicks and we call, and a backend: while the backend pointer is set
+ * the worker serves the ring.
+ *
+ * Locking: dev->mutex serialises ioctls; vq->mutex protects everything a
+ * virtqueue holds, and is the only lock the data path takes.  Order:
+ * dev->mutex, then vq->mutex.
+ */
+#ifndef _VHX_H
+#define _VHX_H
+
+#include <linux/llist.h>
+#include <linux/miscdevice.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/wait.h>
+
+#include "ring.h"
+
+struct vhx_dev;
+struct vhx_work;
+typedef void (*vhx_work_fn_t)(struct vhx_work *work);
+
+#define VHX_WORK_QUEUED	0
+
+/* Something for the worker to do; queued at most once at a time. */
+struct vhx_work {
+	struct llist_node node;
+	vhx_work_fn_t fn;
+	unsigned long flags;
+};
+
+/* Turns readiness of a file (a kick eventfd, a socket) into work. */
+struct vhx_poll {
+	poll_table table;
+	wait_queue_head_t *wqh;
+	wait_queue_entry_t wait;
+	struct vhx_work work;
+	__poll_t mask;
+	struct vhx_dev *dev;
+};
+
+/* Used entries gathered before one write of the used index. */
+#define VHX_USED_BATCH	64
+
+struct vhx_vq {
+	struct vhx_dev *dev;
+	unsigned int index;
+	struct mutex mutex;
+	struct vhx_ring ring;
+
+	struct file *kick;
+	struct eventfd_ctx *call_ctx;
+	struct eventfd_ctx *error_ctx;
+	struct vhx_poll poll;		/* on kick */
+	vhx_work_fn_t handle_kick;
+
+	void *private_data;		/* the backend; NULL: stopped */
+	u64 acked_features;
+	u32 busyloop_timeout;
+
+	struct vring_used_elem used[VHX_USED_BATCH];
+	unsigned int nused;
+};
+
+struct vhx_dev {
+	struct mutex mutex;
+	struct mm_struct *mm;		/* the owner's; NULL: no owner */
+	struct task_struct *worker;
+	struct llist_head work_list;
+	struct vhx_vq **vqs;
+	unsigned int nvqs;
+	struct vhx_mem *mem;
+	void __user *log_base;
+	struct eventfd_ctx *log_ctx;
+	u64 features;			/* offered */
+	u64 acked_features;
+	u64 backend_features;
+	unsigned int weight;		/* chains per worker run */
+	unsigned int byte_weight;	/* bytes per worker run */
+};
+
+/* worker.c */
+void vhx_work_init(struct vhx_work *work, vhx_work_fn_t fn);
+bool vhx_work_queue(struct vhx_dev *dev, struct vhx_work *work);
+void vhx_dev_flush(struct vhx_dev *dev);
+int vhx_worker_start(struct vhx_dev *dev);
+void vhx_worker_stop(struct vhx_dev *dev);
+void vhx_poll_init(struct vhx_poll *poll, vhx_work_fn_t fn, __poll_t mask,
+		   struct vhx_dev *dev);
+int vhx_poll_start(struct vhx_poll *poll, struct file *file);
+void vhx_poll_stop(struct vhx_poll *poll);
+
+/* dev.c */
+int vhx_dev_init(struct vhx_dev *dev, struct vhx_vq **vqs, unsigned int nvqs,
+		 u64 features, unsigned int weight, unsigned int byte_weight);
+void vhx_dev_cleanup(struct vhx_dev *dev);
+long vhx_dev_ioctl(struct vhx_dev *dev, unsigned int ioctl,
+		   void __user *argp);
+long vhx_dev_features_ioctl(struct vhx_dev *dev, unsigned int ioctl,
+			    void __user *argp);
+int vhx_dev_check_owner(struct vhx_dev *dev);
+void vhx_dev_reset_owner(struct vhx_dev *dev);
+int vhx_vq_start(struct vhx_vq *vq, void *backend);
+void vhx_vq_stop(struct vhx_vq *vq);
+void vhx_vq_add_used(struct vhx_vq *vq, u16 head, u32 len);
+void vhx_vq_flush_used(struct vhx_vq *vq);
+bool vhx_vq_over_weight(struct vhx_vq *vq, unsigned int chains, u64 bytes);
+
+extern unsigned int vhx_max_mem_regions;
+
+/* The device nodes (net.c, test.c), registered by main.c. */
+extern struct miscdevice vhx_net_misc;
+extern struct miscdevice vhx_test_misc;
+
+#endif /* _VHX_H */

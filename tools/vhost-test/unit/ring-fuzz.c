@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ring-fuzz: libFuzzer target for the kernel's ring code.
+ *
+ * The input is the guest's memory: rings, descriptor tables, indirect
+ * tables, buffers, all of it hostile.  A header picks the ring size, the
+ * features, and how the memory is cut into regions (shuffled, with an
+ * optional hole).  Then we serve the ring the way the kernel's handler
+ * does: take chains, run the test backend on them, return them, decide
+ * about interrupts and kicks.  Every access must stay in the arena (the
+ * uenv hook turns anything else into -EFAULT), nothing may loop, and the
+ * sanitizers watch the rest.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "ring.h"
+#include "test_data.h"
+
+#define ARENA_SIZE	(64 * 1024)
+#define GPA_BASE	0x40000000ULL
+
+static uint8_t arena[ARENA_SIZE] __attribute__((aligned(4096)));
+static uint64_t bitmap[64];
+
+void vhx_ring_error(struct vhx_ring *r, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	/* Format it: a bad format argument is a bug the sanitizers catch. */
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+}
+
+static bool in(const void *p, size_t n, const void *base, size_t size)
+{
+	const uint8_t *b = p, *lo = base;
+
+	return b >= lo && n <= size && (size_t)(b - lo) <= size - n;
+}
+
+static bool arena_ok(const void *p, size_t n)
+{
+	return in(p, n, arena, sizeof(arena)) ||
+	       in(p, n, bitmap, sizeof(bitmap));
+}
+
+struct header {
+	uint8_t num_log2;	/* ring of 1 << (x % 9): 1 .. 256 */
+	uint8_t flags;		/* event_idx, notify_on_empty, log, hole */
+	uint8_t nregions;	/* 1 .. 4 */
+	uint8_t shuffle;
+	uint16_t desc_off, avail_off, used_off;	/* in the arena */
+	uint16_t last_avail;	/* where the device starts */
+	uint16_t rounds;	/* how long to serve */
+} __attribute__((packed));
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint64_t membuf[(sizeof(struct vhx_mem) +
+				4 * sizeof(struct vhx_mem_region)) / 8 + 1];
+	struct vhx_mem *m = (struct vhx_mem *)membuf;
+	static struct iovec iov[VHX_IOV_MAX];
+	static struct vhx_log_span log[VHX_IOV_MAX];
+	struct vring_used_elem used[16];
+	struct vhx_ring r = { 0 };
+	struct header h;
+	unsigned int i, piece, nused = 0, rounds;
+
+	if (size < sizeof(h))
+		return 0;
+	memcpy(&h, data, sizeof(h));
+	data += sizeof(h);
+	size -= sizeof(h);
+	memset(arena, 0, sizeof(arena));
+	memcpy(arena, data, size < sizeof(arena) ? size : sizeof(arena));
+	uenv_access_ok = arena_ok;
+
+	/* Regions: equal pieces of the arena, in a shuffled guest order. */
+	m->nregions = 1 + h.nregions % 4;
+	piece = ARENA_SIZE / m->nregions;
+	for (i = 0; i < m->nregions; i++) {
+		unsigned int slot = (i + h.shuffle) % m->nregions;
+
+		m->regions[i].gpa = GPA_BASE + (u64)i * piece;
+		m->regions[i].size = piece;
+		m->regions[i].hva = (u64)(uintptr_t)(arena + (size_t)slot * piece);
+	}
+	if ((h.flags & 8) && m->nregions > 1)
+		m->regions[0].size /= 2;	/* a hole */
+	if (vhx_mem_check(m))
+		return 0;
+
+	r.num = 1u << (h.num_log2 % 9);
+	r.desc = (void *)(arena + (h.desc_off % ARENA_SIZE & ~15u));
+	r.avail = (void *)(arena + (h.avail_off % ARENA_SIZE & ~1u));
+	r.used = (void *)(arena + (h.used_off % ARENA_SIZE & ~3u));
+	r.mem = m;
+	r.event_idx = h.flags & 1;
+	r.notify_on_empty = h.flags & 2;
+	r.iov = iov;
+	if (h.flags & 4) {
+		r.log = log;
+		r.log_base = bitmap;
+		r.log_used = true;
+		r.log_addr = GPA_BASE + h.used_off;
+	}
+	if (vhx_ring_start(&r))
+		return 0;
+	r.last_avail_idx = h.last_avail;
+	r.avail_idx = h.last_avail;
+
+	rounds = 1 + h.rounds % 64;
+	vhx_ring_disable_notify(&r);
+	for (i = 0; i < rounds; i++) {
+		struct vhx_chain c;
+		u32 written;
+		int ret = vhx_ring_get(&r, &c);
+
+		if (ret < 0)
+			break;
+		if (!ret) {
+			if (vhx_ring_enable_notify(&r) <= 0)
+				break;
+			vhx_ring_disable_notify(&r);
+			continue;
+		}
+		if (c.out + c.in > VHX_IOV_MAX || c.nlog > c.in)
+			__builtin_trap();
+		if (vhx_test_process(&r, &c, &written))
+			break;
+		vhx_ring_log_chain(&r, &c, written);
+		if (i % 7 == 3) {
+			vhx_ring_unget(&r, 1);	/* discard, take again */
+			continue;
+		}
+		used[nused++] = vhx_used_elem(c.head, written);
+		if (nused == ARRAY_SIZE(used) || nused >= r.num) {
+			vhx_ring_add_used(&r, used, nused);
+			vhx_ring_should_signal(&r);
+			nused = 0;
+		}
+	}
+	vhx_ring_add_used(&r, used, nused);
+	vhx_ring_should_signal(&r);
+	return 0;
+}

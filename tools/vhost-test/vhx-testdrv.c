@@ -1,0 +1,1009 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vhx-testdrv: play the guest (and the launcher) for /dev/vhx-test.
+ *
+ *   vhx-testdrv traffic  [options]   verified traffic, with mid-run events
+ *   vhx-testdrv ioctls   [options]   hostile ioctls: each gets its errno
+ *   vhx-testdrv hostile  [options]   hostile rings through the kernel
+ *   vhx-testdrv lifecycle [options]  close in flight, owner killed, cycles
+ *
+ * Guest memory is a guestmem (several shuffled regions), the rings are
+ * driven by drivers/virtio/vring_split.c, the kicks and calls are eventfds,
+ * as a launcher with KVM's ioeventfd/irqfd would have them.  Every mode
+ * prints PASS/FAIL lines (scripts/lib.sh) and exits 1 if any failed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guestmem.h"
+#include "traffic.h"
+#include "../../include/uapi/linux/vhx.h"
+
+#define NQ	2
+
+struct opts {
+	const char *device;
+	unsigned int ring, chains, regions, queues, batch, cycles;
+	struct traffic_params tp;
+	bool event_idx, log, quiet, bench;
+	const char *order;	/* qemu, kvmtool, crosvm */
+	const char *mid;	/* memswap, callswap, reattach, reset, log */
+	const char *name;	/* for the PASS line */
+};
+
+struct queue {
+	struct vdrv_split v;
+	struct traffic t;
+	int kick, call, err;
+	void *desc, *avail, *used;
+};
+
+struct drv {
+	struct opts o;
+	int fd;
+	struct guestmem g;
+	struct queue q[NQ];
+	uint64_t features;
+	uint64_t *log;		/* dirty bitmap */
+	size_t log_size;
+};
+
+static int failures;
+
+static void result(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", ok ? "PASS" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+/* ioctl, returning 0 or -errno. */
+static int io(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) ? -errno : 0;
+}
+
+static int io_state(int fd, unsigned long req, unsigned int idx,
+		    unsigned int num)
+{
+	struct vhx_vring_state s = { idx, num };
+
+	return io(fd, req, &s);
+}
+
+static int io_file(int fd, unsigned long req, unsigned int idx, int efd)
+{
+	struct vhx_vring_file f = { idx, efd };
+
+	return io(fd, req, &f);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int drv_mem_table(struct drv *d, bool split)
+{
+	struct vhost_memory *t = guestmem_table(&d->g);
+	struct vhost_memory *t2;
+	unsigned int i;
+	int ret;
+
+	if (!t)
+		return -ENOMEM;
+	if (!split) {
+		ret = io(d->fd, VHX_SET_MEM_TABLE, t);
+		free(t);
+		return ret;
+	}
+	/* The same memory, described with every region cut in two. */
+	t2 = calloc(1, sizeof(*t2) + 2 * t->nregions * sizeof(t2->regions[0]));
+	t2->nregions = 2 * t->nregions;
+	for (i = 0; i < t->nregions; i++) {
+		struct vhost_memory_region r = t->regions[i];
+		uint64_t half = r.memory_size / 2;
+
+		t2->regions[2 * i] = r;
+		t2->regions[2 * i].memory_size = half;
+		t2->regions[2 * i + 1] = r;
+		t2->regions[2 * i + 1].guest_phys_addr += half;
+		t2->regions[2 * i + 1].userspace_addr += half;
+		t2->regions[2 * i + 1].memory_size -= half;
+	}
+	ret = io(d->fd, VHX_SET_MEM_TABLE, t2);
+	free(t);
+	free(t2);
+	return ret;
+}
+
+static int drv_addr(struct drv *d, unsigned int i, bool log)
+{
+	struct queue *q = &d->q[i];
+	struct vhx_vring_addr a = {
+		.index = i,
+		.flags = log ? 1u << VHX_VRING_F_LOG : 0,
+		.desc_user_addr = (uintptr_t)guestmem_hva(&d->g, q->desc),
+		.avail_user_addr = (uintptr_t)guestmem_hva(&d->g, q->avail),
+		.used_user_addr = (uintptr_t)guestmem_hva(&d->g, q->used),
+		.log_guest_addr = guestmem_gpa(&d->g, q->used),
+	};
+
+	return io(d->fd, VHX_SET_VRING_ADDR, &a);
+}
+
+static uint64_t drv_wanted_features(struct drv *d)
+{
+	uint64_t f = 1ULL << VIRTIO_F_VERSION_1;
+
+	if (d->o.tp.indirect)
+		f |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+	if (d->o.event_idx)
+		f |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	if (d->o.log)
+		f |= 1ULL << VHX_F_LOG_ALL;
+	return f;
+}
+
+/* Rings and the driver side: fresh, empty. */
+static int drv_rings(struct drv *d)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < d->o.queues; i++) {
+		struct queue *q = &d->q[i];
+
+		ret = vdrv_split_init(&q->v, d->o.ring, q->desc, q->avail,
+				      q->used, d->o.event_idx,
+				      &traffic_mem_ops, &d->g);
+		if (!ret) {
+			d->o.tp.seed = d->o.tp.seed * 7 + i + 1;
+			ret = traffic_init(&q->t, &d->g, &q->v, &d->o.tp);
+		}
+		if (ret)
+			return ret;
+		q->t.log_bitmap = d->o.log ? d->log : NULL;
+	}
+	return 0;
+}
+
+static int drv_log(struct drv *d)
+{
+	uint64_t base = (uintptr_t)d->log;
+	int ret = io(d->fd, VHX_SET_LOG_BASE, &base);
+
+	return ret ? ret : 0;
+}
+
+/* SET_OWNER onwards, in the order the chosen launcher uses. */
+static int drv_setup(struct drv *d)
+{
+	const char *o = d->o.order;
+	uint64_t want = drv_wanted_features(d), bf;
+	unsigned int i, n = d->o.queues;
+	int ret = 0;
+
+#define STEP(x) do { ret = (x); if (ret) { \
+	fprintf(stderr, "vhx-testdrv: %s: %s\n", #x, strerror(-ret)); \
+	return ret; } } while (0)
+
+	STEP(io(d->fd, VHX_SET_OWNER, NULL));
+	STEP(io(d->fd, VHX_GET_FEATURES, &d->features));
+	if ((d->features & want) != want) {
+		fprintf(stderr, "vhx-testdrv: device lacks features %#llx\n",
+			(unsigned long long)(want & ~d->features));
+		return -EOPNOTSUPP;
+	}
+	if (d->o.log)
+		STEP(drv_log(d));
+	if (!strcmp(o, "kvmtool")) {
+		STEP(drv_mem_table(d, false));
+		for (i = 0; i < n; i++) {
+			STEP(io_file(d->fd, VHX_SET_VRING_KICK, i, d->q[i].kick));
+			STEP(io_state(d->fd, VHX_SET_VRING_NUM, i, d->o.ring));
+			STEP(io_state(d->fd, VHX_SET_VRING_BASE, i, 0));
+			STEP(drv_addr(d, i, d->o.log));
+			STEP(io_file(d->fd, VHX_SET_VRING_CALL, i, d->q[i].call));
+			STEP(io_file(d->fd, VHX_SET_VRING_ERR, i, d->q[i].err));
+			STEP(io_file(d->fd, VHX_TEST_SET_BACKEND, i, 0));
+		}
+		/* kvmtool acks features at DRIVER_OK, backends already on. */
+		STEP(io(d->fd, VHX_SET_FEATURES, &want));
+		return 0;
+	}
+	if (!strcmp(o, "crosvm")) {
+		STEP(io(d->fd, VHX_SET_FEATURES, &want));
+		STEP(drv_mem_table(d, false));
+		for (i = 0; i < n; i++) {
+			STEP(io_state(d->fd, VHX_SET_VRING_NUM, i, d->o.ring));
+			STEP(io_file(d->fd, VHX_SET_VRING_ERR, i, d->q[i].err));
+			STEP(drv_addr(d, i, d->o.log));
+			STEP(io_state(d->fd, VHX_SET_VRING_BASE, i, 0));
+			STEP(io_file(d->fd, VHX_SET_VRING_CALL, i, d->q[i].call));
+			STEP(io_file(d->fd, VHX_SET_VRING_KICK, i, d->q[i].kick));
+			STEP(io_file(d->fd, VHX_TEST_SET_BACKEND, i, 0));
+		}
+		return 0;
+	}
+	/* QEMU 7.2: calls and errs at init, the rest at DRIVER_OK. */
+	for (i = 0; i < n; i++) {
+		STEP(io_file(d->fd, VHX_SET_VRING_CALL, i, d->q[i].call));
+		STEP(io_file(d->fd, VHX_SET_VRING_ERR, i, d->q[i].err));
+		STEP(io_state(d->fd, VHX_SET_VRING_BUSYLOOP_TIMEOUT, i, 0));
+	}
+	STEP(io(d->fd, VHX_SET_FEATURES, &want));
+	if (!io(d->fd, VHX_GET_BACKEND_FEATURES, &bf))
+		io(d->fd, VHX_SET_BACKEND_FEATURES, &bf);
+	STEP(drv_mem_table(d, false));
+	for (i = 0; i < n; i++) {
+		STEP(io_state(d->fd, VHX_SET_VRING_NUM, i, d->o.ring));
+		STEP(io_state(d->fd, VHX_SET_VRING_BASE, i, 0));
+		STEP(drv_addr(d, i, d->o.log));
+		STEP(io_file(d->fd, VHX_SET_VRING_KICK, i, d->q[i].kick));
+	}
+	for (i = 0; i < n; i++)
+		STEP(io_file(d->fd, VHX_TEST_SET_BACKEND, i, 0));
+	return 0;
+#undef STEP
+}
+
+static int drv_open(struct drv *d)
+{
+	/* Buffers of every slot, twice (a mid-run reset re-allocates). */
+	size_t per = (size_t)d->o.ring * 2 *
+		     (d->o.tp.max_out + d->o.tp.max_in) * d->o.tp.max_len;
+	size_t size = per * d->o.queues + (size_t)d->o.ring * 1024 * d->o.queues +
+		      (8u << 20);
+	size_t piece;
+	unsigned int i;
+	int ret;
+
+	/* Regions of whole pages, as many as asked. */
+	piece = (size / d->o.regions + 4095) & ~(size_t)4095;
+	ret = guestmem_init(&d->g, piece * d->o.regions, d->o.regions,
+			    0x10000000, d->o.ring + d->o.regions);
+	if (ret)
+		return ret;
+	guestmem_block_size(&d->g, TRAFFIC_MAX_BUFS * 2 * sizeof(struct vring_desc));
+	for (i = 0; i < d->o.queues; i++) {
+		struct queue *q = &d->q[i];
+
+		q->desc = guestmem_alloc(&d->g, vdrv_split_desc_size(d->o.ring), 16, true);
+		q->avail = guestmem_alloc(&d->g, vdrv_split_avail_size(d->o.ring), 2, true);
+		q->used = guestmem_alloc(&d->g, vdrv_split_used_size(d->o.ring), 4, true);
+		q->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		q->call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		q->err = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (!q->desc || !q->avail || !q->used || q->kick < 0 ||
+		    q->call < 0 || q->err < 0)
+			return -ENOMEM;
+	}
+	d->log_size = ((d->g.gpa_base + d->g.size) >> 12) / 8 + 8;
+	d->log = calloc(1, d->log_size);
+	d->fd = open(d->o.device, O_RDWR | O_CLOEXEC);
+	if (d->fd < 0)
+		return -errno;
+	return drv_rings(d);
+}
+
+static void drv_close(struct drv *d)
+{
+	unsigned int i;
+
+	if (d->fd >= 0)
+		close(d->fd);
+	for (i = 0; i < d->o.queues; i++) {
+		traffic_fini(&d->q[i].t);
+		vdrv_split_fini(&d->q[i].v);
+		close(d->q[i].kick);
+		close(d->q[i].call);
+		close(d->q[i].err);
+	}
+	free(d->log);
+	guestmem_fini(&d->g);
+}
+
+static uint64_t efd_read(int efd)
+{
+	uint64_t v = 0;
+
+	if (read(efd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return v;
+}
+
+static uint64_t drv_completed(struct drv *d)
+{
+	uint64_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < d->o.queues; i++)
+		n += d->q[i].t.completed;
+	return n;
+}
+
+static uint64_t drv_in_flight(struct drv *d)
+{
+	uint64_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < d->o.queues; i++)
+		n += traffic_in_flight(&d->q[i].t);
+	return n;
+}
+
+/*
+ * Collect and verify, offer more and kick, and sleep on the call eventfds
+ * only while something is in flight, until @target chains came back in
+ * all.  Returns 0, -EIO on bad data, -ETIMEDOUT if the device stalls.
+ */
+static int drv_pump(struct drv *d, uint64_t target)
+{
+	struct pollfd pfd[NQ];
+	unsigned int i, n;
+	int ret;
+
+	for (;;) {
+		bool pending = false;
+
+		for (i = 0; i < d->o.queues; i++) {
+			ret = traffic_collect(&d->q[i].t, &n);
+			if (ret)
+				return ret;
+		}
+		if (drv_completed(d) >= target)
+			return 0;
+		for (i = 0; i < d->o.queues; i++) {
+			struct queue *q = &d->q[i];
+			uint64_t room = target - drv_completed(d) - drv_in_flight(d);
+			unsigned int want = room < d->o.batch ? room : d->o.batch;
+			uint64_t one = 1;
+
+			ret = traffic_add(&q->t, want);
+			if (ret < 0)
+				return ret;
+			if (ret && vdrv_split_publish(&q->v) &&
+			    write(q->kick, &one, sizeof(one)) != sizeof(one))
+				return -errno;
+		}
+		for (i = 0; i < d->o.queues; i++) {
+			if (vdrv_split_enable_cb(&d->q[i].v))
+				pending = true;
+			pfd[i] = (struct pollfd){ .fd = d->q[i].call, .events = POLLIN };
+		}
+		if (pending)
+			continue;
+		ret = poll(pfd, d->o.queues, 5000);
+		if (ret == 0) {
+			fprintf(stderr, "vhx-testdrv: no call for 5 s (%llu of %llu chains, %llu in flight)\n",
+				(unsigned long long)drv_completed(d),
+				(unsigned long long)target,
+				(unsigned long long)drv_in_flight(d));
+			return -ETIMEDOUT;
+		}
+		for (i = 0; i < d->o.queues; i++)
+			efd_read(d->q[i].call);
+	}
+}
+
+/* Stop a queue, read where the device stands, and start it again there. */
+static int drv_reattach(struct drv *d)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < d->o.queues; i++) {
+		struct vhx_vring_state s = { i, 0 };
+
+		ret = io_file(d->fd, VHX_TEST_SET_BACKEND, i, VHX_FILE_UNBIND);
+		if (!ret)
+			ret = io(d->fd, VHX_GET_VRING_BASE, &s);
+		if (ret)
+			return ret;
+		if (s.num != d->q[i].v.published) {
+			fprintf(stderr, "vhx-testdrv: base %u after stop, %u published\n",
+				s.num, d->q[i].v.published);
+			return -EIO;
+		}
+		ret = io_state(d->fd, VHX_SET_VRING_BASE, i, s.num);
+		if (!ret)
+			ret = io_file(d->fd, VHX_TEST_SET_BACKEND, i, 0);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int drv_mid(struct drv *d)
+{
+	const char *m = d->o.mid;
+	unsigned int i;
+	int ret = 0;
+
+	if (!strcmp(m, "memswap"))
+		return drv_mem_table(d, true);
+	if (!strcmp(m, "callswap")) {
+		for (i = 0; i < d->o.queues && !ret; i++) {
+			int old = d->q[i].call;
+
+			d->q[i].call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+			ret = io_file(d->fd, VHX_SET_VRING_CALL, i, d->q[i].call);
+			close(old);
+		}
+		return ret;
+	}
+	if (!strcmp(m, "reattach"))
+		return drv_reattach(d);
+	if (!strcmp(m, "reset")) {
+		/* Let what is in flight drain, then tear down and start over. */
+		uint64_t done[NQ], flight = 0;
+
+		for (i = 0; i < d->o.queues; i++)
+			flight += traffic_in_flight(&d->q[i].t);
+		ret = drv_pump(d, drv_completed(d) + flight);
+		if (!ret)
+			ret = io(d->fd, VHX_RESET_OWNER, NULL);
+		for (i = 0; i < d->o.queues && !ret; i++) {
+			done[i] = d->q[i].t.completed;
+			traffic_fini(&d->q[i].t);
+			vdrv_split_fini(&d->q[i].v);
+		}
+		if (!ret)
+			ret = drv_rings(d);
+		for (i = 0; i < d->o.queues && !ret; i++)
+			d->q[i].t.added = d->q[i].t.completed = done[i];
+		return ret ? ret : drv_setup(d);
+	}
+	if (!strcmp(m, "log")) {
+		/* Logging switched on live, as QEMU does when migration starts. */
+		uint64_t f = drv_wanted_features(d) | (1ULL << VHX_F_LOG_ALL);
+
+		ret = drv_log(d);
+		if (!ret)
+			ret = io(d->fd, VHX_SET_FEATURES, &f);
+		for (i = 0; i < d->o.queues && !ret; i++) {
+			ret = drv_addr(d, i, true);
+			d->q[i].t.log_bitmap = d->log;
+		}
+		return ret;
+	}
+	fprintf(stderr, "vhx-testdrv: unknown mid-run event '%s'\n", m);
+	return -EINVAL;
+}
+
+/* Nothing may have been reported on the error eventfds. */
+static bool drv_no_errors(struct drv *d)
+{
+	unsigned int i;
+	bool ok = true;
+
+	for (i = 0; i < d->o.queues; i++) {
+		if (efd_read(d->q[i].err)) {
+			fprintf(stderr, "vhx-testdrv: queue %u signalled an error\n", i);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+static int mode_traffic(struct opts *o)
+{
+	struct drv d = { .o = *o, .fd = -1 };
+	uint64_t total = (uint64_t)o->chains * o->queues, bytes;
+	double t0, secs;
+	int ret;
+
+	ret = drv_open(&d);
+	if (!ret)
+		ret = drv_setup(&d);
+	t0 = now();
+	if (!ret && o->mid) {
+		ret = drv_pump(&d, total / 2);
+		if (!ret)
+			ret = drv_mid(&d);
+	}
+	if (!ret)
+		ret = drv_pump(&d, total);
+	secs = now() - t0;
+	bytes = d.q[0].t.bytes_out + d.q[0].t.bytes_in +
+		(o->queues > 1 ? d.q[1].t.bytes_out + d.q[1].t.bytes_in : 0);
+	if (o->bench)
+		printf("BENCH: %s chains=%llu secs=%.3f chains_per_s=%.0f MB_per_s=%.1f\n",
+		       o->name, (unsigned long long)drv_completed(&d), secs,
+		       drv_completed(&d) / secs, bytes / secs / 1e6);
+	result(!ret && drv_no_errors(&d) && drv_completed(&d) == total,
+	       "%s: %llu chains verified (%llu B), %.0f chains/s%s%s",
+	       o->name, (unsigned long long)drv_completed(&d),
+	       (unsigned long long)bytes, drv_completed(&d) / secs,
+	       ret ? ": " : "", ret ? strerror(-ret) : "");
+	drv_close(&d);
+	return ret;
+}
+
+/* -------- hostile ioctls -------- */
+
+#define EXPECT(call, err, what) do {					\
+	int __r = (call);						\
+	result(__r == (err), "ioctl: %s -> %s (got %s)", what,		\
+	       (err) ? strerror(-(err)) : "ok",				\
+	       __r ? strerror(-__r) : "ok");				\
+} while (0)
+
+static int mode_ioctls(struct opts *o)
+{
+	struct drv d = { .o = *o, .fd = -1 };
+	struct vhost_memory *t;
+	uint64_t f, arr[5];
+	unsigned int max_regions = 509;
+	int nullfd, ret, status;
+	pid_t pid;
+
+	ret = drv_open(&d);
+	if (ret) {
+		result(false, "ioctl: setup: %s", strerror(-ret));
+		return ret;
+	}
+	EXPECT(io(d.fd, VHX_SET_MEM_TABLE, &(struct vhx_memory){ 0 }), -EPERM,
+	       "SET_MEM_TABLE before SET_OWNER");
+	EXPECT(io(d.fd, VHX_GET_FEATURES, &d.features), 0, "GET_FEATURES before SET_OWNER");
+	EXPECT(io(d.fd, VHX_SET_OWNER, NULL), 0, "SET_OWNER");
+	EXPECT(io(d.fd, VHX_SET_OWNER, NULL), -EBUSY, "SET_OWNER twice");
+
+	pid = fork();
+	if (pid == 0) {
+		/* Another process (another mm) is not the owner. */
+		_exit(io_state(d.fd, VHX_SET_VRING_NUM, 0, 256) == -EPERM ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	result(WIFEXITED(status) && !WEXITSTATUS(status),
+	       "ioctl: SET_VRING_NUM from another process -> EPERM");
+
+	EXPECT(io_state(d.fd, VHX_SET_VRING_NUM, 2, 256), -ENOBUFS, "vq index 2 of 2");
+	EXPECT(io_state(d.fd, VHX_SET_VRING_NUM, 0xffffffff, 256), -ENOBUFS, "vq index 2^32-1");
+	EXPECT(io_state(d.fd, VHX_SET_VRING_NUM, 0, 0), -EINVAL, "SET_VRING_NUM 0");
+	EXPECT(io_state(d.fd, VHX_SET_VRING_NUM, 0, 3), -EINVAL, "SET_VRING_NUM 3");
+	EXPECT(io_state(d.fd, VHX_SET_VRING_NUM, 0, 65536), -EINVAL, "SET_VRING_NUM 65536");
+	EXPECT(io_state(d.fd, VHX_SET_VRING_BASE, 0, 0x10000), -EINVAL, "SET_VRING_BASE 0x10000");
+
+	{
+		struct vhx_vring_addr a = { .index = 0, .flags = 2 };
+
+		EXPECT(io(d.fd, VHX_SET_VRING_ADDR, &a), -EOPNOTSUPP, "SET_VRING_ADDR flags 2");
+		a.flags = 0;
+		a.avail_user_addr = 0x1001;
+		EXPECT(io(d.fd, VHX_SET_VRING_ADDR, &a), -EINVAL, "avail address odd");
+		a.avail_user_addr = 0x1000;
+		a.used_user_addr = 0x1002;
+		EXPECT(io(d.fd, VHX_SET_VRING_ADDR, &a), -EINVAL, "used address not 4-aligned");
+		a.used_user_addr = 0x1000;
+		a.log_guest_addr = 0x1001;
+		EXPECT(io(d.fd, VHX_SET_VRING_ADDR, &a), -EINVAL, "log address not 4-aligned");
+	}
+
+	f = 1ULL << 63;
+	EXPECT(io(d.fd, VHX_SET_FEATURES, &f), -EOPNOTSUPP, "SET_FEATURES unknown bit 63");
+	arr[0] = 4;
+	memset(&arr[1], 0xff, 4 * sizeof(arr[0]));
+	EXPECT(io(d.fd, VHX_GET_FEATURES_ARRAY, arr), 0, "GET_FEATURES_ARRAY count 4");
+	result(arr[1] == d.features && !arr[2] && !arr[3] && !arr[4],
+	       "ioctl: GET_FEATURES_ARRAY: word 0 = features, words 1..3 zeroed");
+	arr[0] = 2;
+	arr[1] = 1ULL << VIRTIO_F_VERSION_1;
+	arr[2] = 1;
+	EXPECT(io(d.fd, VHX_SET_FEATURES_ARRAY, arr), -EOPNOTSUPP, "SET_FEATURES_ARRAY word 1 non-zero");
+	arr[2] = 0;
+	EXPECT(io(d.fd, VHX_SET_FEATURES_ARRAY, arr), 0, "SET_FEATURES_ARRAY VERSION_1");
+	f = 1ULL << 40;
+	EXPECT(io(d.fd, VHX_SET_BACKEND_FEATURES, &f), -EOPNOTSUPP, "SET_BACKEND_FEATURES unknown");
+	EXPECT(io(d.fd, VHX_GET_BACKEND_FEATURES, &f), 0, "GET_BACKEND_FEATURES");
+	result(f == (1ULL << VHX_BACKEND_F_IOTLB_MSG_V2),
+	       "ioctl: backend features are IOTLB_MSG_V2, as vhost-net's (%#llx)",
+	       (unsigned long long)f);
+
+	t = calloc(1, sizeof(*t) + (max_regions + 1) * sizeof(t->regions[0]));
+	t->padding = 1;
+	EXPECT(io(d.fd, VHX_SET_MEM_TABLE, t), -EOPNOTSUPP, "SET_MEM_TABLE padding 1");
+	t->padding = 0;
+	t->nregions = max_regions + 1;
+	EXPECT(io(d.fd, VHX_SET_MEM_TABLE, t), -E2BIG, "SET_MEM_TABLE 510 regions");
+	t->nregions = 2;
+	t->regions[0] = (struct vhost_memory_region){ 0, 0x2000, 0x100000, 0 };
+	t->regions[1] = (struct vhost_memory_region){ 0x1000, 0x2000, 0x200000, 0 };
+	EXPECT(io(d.fd, VHX_SET_MEM_TABLE, t), -EINVAL, "SET_MEM_TABLE overlapping");
+	t->regions[1] = (struct vhost_memory_region){ 0x4000, 0, 0x200000, 0 };
+	EXPECT(io(d.fd, VHX_SET_MEM_TABLE, t), -EINVAL, "SET_MEM_TABLE empty region");
+	t->regions[1] = (struct vhost_memory_region){ 0x4000, 0x1000, 0xffff888000000000ULL, 0 };
+	EXPECT(io(d.fd, VHX_SET_MEM_TABLE, t), -EFAULT, "SET_MEM_TABLE kernel address");
+	t->nregions = max_regions;
+	for (unsigned int i = 0; i < max_regions; i++)
+		t->regions[i] = (struct vhost_memory_region){
+			0x100000ULL * i, 0x1000, 0x7f0000000000ULL + 0x1000ULL * i, 0 };
+	EXPECT(io(d.fd, VHX_SET_MEM_TABLE, t), 0, "SET_MEM_TABLE 509 regions");
+	free(t);
+	EXPECT(io(d.fd, VHX_SET_MEM_TABLE, (void *)8), -EFAULT, "SET_MEM_TABLE bad pointer");
+
+	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	EXPECT(io_file(d.fd, VHX_SET_VRING_KICK, 0, nullfd), -EINVAL, "SET_VRING_KICK not an eventfd");
+	EXPECT(io_file(d.fd, VHX_SET_VRING_KICK, 0, 999), -EBADF, "SET_VRING_KICK closed fd");
+	EXPECT(io_file(d.fd, VHX_SET_VRING_CALL, 0, nullfd), -EINVAL, "SET_VRING_CALL not an eventfd");
+	EXPECT(io_file(d.fd, VHX_SET_VRING_ERR, 1, 999), -EBADF, "SET_VRING_ERR closed fd");
+	EXPECT(io_file(d.fd, VHX_SET_VRING_CALL, 0, -1), 0, "SET_VRING_CALL -1 (unbind)");
+	EXPECT(io_file(d.fd, VHX_SET_VRING_KICK, 0, -1), 0, "SET_VRING_KICK -1 (unbind)");
+	close(nullfd);
+	{
+		int bad = 999;
+
+		EXPECT(io(d.fd, VHX_SET_LOG_FD, &bad), -EBADF, "SET_LOG_FD closed fd");
+		bad = -1;
+		EXPECT(io(d.fd, VHX_SET_LOG_FD, &bad), 0, "SET_LOG_FD -1");
+	}
+	{
+		struct vhx_vring_state s = { 1, 0 };
+
+		EXPECT(io_state(d.fd, VHX_SET_VRING_BUSYLOOP_TIMEOUT, 1, 50), 0, "SET_VRING_BUSYLOOP_TIMEOUT 50");
+		EXPECT(io(d.fd, VHX_GET_VRING_BUSYLOOP_TIMEOUT, &s), 0, "GET_VRING_BUSYLOOP_TIMEOUT");
+		result(s.num == 50, "ioctl: busyloop timeout reads back 50 (got %u)", s.num);
+	}
+	{
+		int run = 2;
+
+		EXPECT(io(d.fd, VHX_TEST_RUN, &run), -EINVAL, "TEST_RUN 2");
+	}
+	EXPECT(io_file(d.fd, VHX_TEST_SET_BACKEND, 2, 0), -ENOBUFS, "TEST_SET_BACKEND vq 2");
+	EXPECT(io_file(d.fd, VHX_TEST_SET_BACKEND, 1, 0), -EINVAL, "TEST_SET_BACKEND before SET_VRING_NUM");
+	EXPECT(io(d.fd, _IO(VHX_VIRTIO, 0x7e), NULL), -ENOTTY, "unknown ioctl");
+
+	/* Running: NUM and BASE are refused, ADDR is checked. */
+	EXPECT(drv_mem_table(&d, false), 0, "SET_MEM_TABLE real");
+	EXPECT(io_state(d.fd, VHX_SET_VRING_NUM, 0, d.o.ring), 0, "SET_VRING_NUM");
+	EXPECT(drv_addr(&d, 0, false), 0, "SET_VRING_ADDR");
+	EXPECT(io_file(d.fd, VHX_TEST_SET_BACKEND, 0, 0), 0, "start queue 0");
+	EXPECT(io_state(d.fd, VHX_SET_VRING_NUM, 0, 64), -EBUSY, "SET_VRING_NUM while running");
+	EXPECT(io_state(d.fd, VHX_SET_VRING_BASE, 0, 0), -EBUSY, "SET_VRING_BASE while running");
+	{
+		struct vhx_vring_addr a = { .index = 0,
+			.desc_user_addr = 0xffff888000000000ULL,
+			.avail_user_addr = 0x1000, .used_user_addr = 0x1000 };
+
+		EXPECT(io(d.fd, VHX_SET_VRING_ADDR, &a), -EINVAL, "SET_VRING_ADDR kernel address while running");
+	}
+	EXPECT(io_file(d.fd, VHX_TEST_SET_BACKEND, 0, -1), 0, "stop queue 0");
+	EXPECT(io_file(d.fd, VHX_TEST_SET_BACKEND, 0, -1), 0, "stop queue 0 again");
+	EXPECT(io(d.fd, VHX_RESET_OWNER, NULL), 0, "RESET_OWNER");
+	EXPECT(io_state(d.fd, VHX_SET_VRING_NUM, 0, 256), -EPERM, "SET_VRING_NUM after RESET_OWNER");
+	EXPECT(io(d.fd, VHX_SET_OWNER, NULL), 0, "SET_OWNER after RESET_OWNER");
+	drv_close(&d);
+	return failures ? -EIO : 0;
+}
+
+/* -------- hostile rings through the kernel -------- */
+
+struct bad_ring {
+	const char *what;
+	void (*make)(struct drv *d);
+};
+
+static void offer(struct drv *d, uint16_t head)
+{
+	struct vring_avail *av = d->q[0].avail;
+
+	av->ring[av->idx % d->o.ring] = head;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	av->idx++;
+}
+
+static uint64_t scratch(struct drv *d, size_t n)
+{
+	return guestmem_gpa(&d->g, guestmem_alloc(&d->g, n, 16, false));
+}
+
+static void bad_loop(struct drv *d)
+{
+	struct vring_desc *desc = d->q[0].desc;
+	desc[0] = (struct vring_desc){ scratch(d, 8), 8, VRING_DESC_F_NEXT, 1 };
+	desc[1] = (struct vring_desc){ scratch(d, 8), 8, VRING_DESC_F_NEXT, 0 };
+	offer(d, 0);
+}
+
+static void bad_head(struct drv *d)
+{
+	offer(d, d->o.ring + 3);
+}
+
+static void bad_addr(struct drv *d)
+{
+	struct vring_desc *desc = d->q[0].desc;
+	desc[0] = (struct vring_desc){ 0x1000, 64, 0, 0 };
+	offer(d, 0);
+}
+
+static void bad_nested(struct drv *d)
+{
+	struct vring_desc *t = guestmem_alloc(&d->g, 16, 16, false);
+	struct vring_desc *desc = d->q[0].desc;
+
+	t[0] = (struct vring_desc){ scratch(d, 16), 16, VRING_DESC_F_INDIRECT, 0 };
+	desc[0] = (struct vring_desc){ guestmem_gpa(&d->g, t), 16,
+				       VRING_DESC_F_INDIRECT, 0 };
+	offer(d, 0);
+}
+
+static void bad_jump(struct drv *d)
+{
+	((struct vring_avail *)d->q[0].avail)->idx += d->o.ring + 1;
+}
+
+static const struct bad_ring bad_rings[] = {
+	{ "a looping chain", bad_loop },
+	{ "a head out of range", bad_head },
+	{ "a buffer outside guest memory", bad_addr },
+	{ "a nested indirect table", bad_nested },
+	{ "an avail index jumping past the ring", bad_jump },
+};
+
+/*
+ * Each bad ring must be reported on the error eventfd, return nothing, and
+ * leave the device able to carry on: we stop the queue, set the base past
+ * the bad entries, restart it, and real traffic must flow.
+ */
+static int mode_hostile(struct opts *o)
+{
+	unsigned int k;
+
+	for (k = 0; k < sizeof(bad_rings) / sizeof(bad_rings[0]); k++) {
+		struct drv d = { .o = *o, .fd = -1 };
+		struct pollfd pfd;
+		uint64_t one = 1;
+		uint16_t used_before;
+		int ret;
+		bool reported, silent, recovered;
+
+		d.o.queues = 1;
+		d.o.order = "qemu";
+		ret = drv_open(&d);
+		if (!ret)
+			ret = drv_setup(&d);
+		if (ret) {
+			result(false, "hostile ring: %s: setup: %s", bad_rings[k].what,
+			       strerror(-ret));
+			drv_close(&d);
+			continue;
+		}
+		used_before = ((struct vring_used *)d.q[0].used)->idx;
+		bad_rings[k].make(&d);
+		if (write(d.q[0].kick, &one, sizeof(one)) != sizeof(one))
+			ret = -errno;
+		pfd = (struct pollfd){ .fd = d.q[0].err, .events = POLLIN };
+		reported = poll(&pfd, 1, 5000) == 1 && efd_read(d.q[0].err);
+		silent = ((struct vring_used *)d.q[0].used)->idx == used_before;
+
+		/* Recover: restart the queue past the bad entries. */
+		{
+			struct vring_avail *av = d.q[0].avail;
+			uint16_t idx = av->idx;
+			struct vhx_vring_state s = { 0, 0 };
+
+			if (bad_rings[k].make == bad_jump)
+				av->idx = idx = used_before;
+			ret = io_file(d.fd, VHX_TEST_SET_BACKEND, 0, -1);
+			if (!ret)
+				ret = io(d.fd, VHX_GET_VRING_BASE, &s);
+			if (!ret)
+				ret = io_state(d.fd, VHX_SET_VRING_BASE, 0, idx);
+			if (!ret)
+				ret = io_file(d.fd, VHX_TEST_SET_BACKEND, 0, 0);
+			/*
+			 * The driver side starts over at the same point, with
+			 * every descriptor free again: the bad chain wrote over
+			 * the next fields its free list is threaded through.
+			 */
+			d.q[0].v.avail_idx = d.q[0].v.published = idx;
+			d.q[0].v.last_used = ((struct vring_used *)d.q[0].used)->idx;
+			for (unsigned int j = 0; j + 1 < d.o.ring; j++)
+				d.q[0].v.desc[j].next = j + 1;
+			d.q[0].v.free_head = 0;
+			d.q[0].v.num_free = d.o.ring;
+			if (!ret)
+				ret = drv_pump(&d, 200);
+			recovered = !ret && drv_completed(&d) == 200;
+		}
+		result(reported && silent && recovered,
+		       "hostile ring: %s: error eventfd %s, nothing used %s, traffic after restart %s",
+		       bad_rings[k].what, reported ? "signalled" : "SILENT",
+		       silent ? "yes" : "NO", recovered ? "ok" : "FAILED");
+		drv_close(&d);
+	}
+	return failures ? -EIO : 0;
+}
+
+/* -------- lifecycle -------- */
+
+static int mode_lifecycle(struct opts *o)
+{
+	unsigned int i, bad = 0;
+	int status;
+	pid_t pid;
+
+	/* Close with chains in flight: offered and kicked, never collected. */
+	for (i = 0; i < 20; i++) {
+		struct drv d = { .o = *o, .fd = -1 };
+		uint64_t one = 1;
+
+		d.o.queues = 2;
+		if (drv_open(&d) || drv_setup(&d) ||
+		    traffic_add(&d.q[0].t, d.o.ring) <= 0)
+			bad++;
+		vdrv_split_publish(&d.q[0].v);
+		if (write(d.q[0].kick, &one, sizeof(one)) != sizeof(one))
+			bad++;
+		drv_close(&d);
+	}
+	result(!bad, "lifecycle: 20 closes with chains in flight");
+
+	/* The owner is killed in the middle of traffic. */
+	bad = 0;
+	for (i = 0; i < 10; i++) {
+		pid = fork();
+		if (pid == 0) {
+			struct drv d = { .o = *o, .fd = -1 };
+
+			d.o.chains = 1u << 30;
+			if (drv_open(&d) || drv_setup(&d))
+				_exit(2);
+			drv_pump(&d, d.o.chains);
+			_exit(3);
+		}
+		usleep(100000 + 30000 * i);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		if (!WIFSIGNALED(status))
+			bad++;
+	}
+	result(!bad, "lifecycle: 10 owners killed during traffic");
+
+	/* Many full cycles: open, own, set up, a little traffic, close. */
+	bad = 0;
+	for (i = 0; i < o->cycles && bad < 3; i++) {
+		struct drv d = { .o = *o, .fd = -1 };
+
+		d.o.ring = 8;
+		d.o.queues = 1;
+		d.o.tp.max_len = 64;
+		if (drv_open(&d) || drv_setup(&d) || drv_pump(&d, 4))
+			bad++;
+		drv_close(&d);
+	}
+	result(!bad, "lifecycle: %u open/setup/traffic/close cycles (%u failed)",
+	       o->cycles, bad);
+	return failures ? -EIO : 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vhx-testdrv MODE [options]\n"
+		"modes: traffic, ioctls, hostile, lifecycle\n"
+		"  --device PATH     (default /dev/vhx-test)\n"
+		"  --ring N          ring size, power of 2 (default 256)\n"
+		"  --chains N        chains per queue (default 10000)\n"
+		"  --queues N        1 or 2 (default 2)\n"
+		"  --regions N       memory regions (default 4)\n"
+		"  --batch N         chains per kick (default 32)\n"
+		"  --min-len/--max-len BYTES  buffer sizes (default 1..2048)\n"
+		"  --max-out/--max-in N       buffers per chain (default 4/4)\n"
+		"  --indirect --event-idx --log\n"
+		"  --order qemu|kvmtool|crosvm   ioctl order (default qemu)\n"
+		"  --mid memswap|callswap|reattach|reset|log  event half-way\n"
+		"  --cycles N        lifecycle cycles (default 1000)\n"
+		"  --bench           print a BENCH line\n"
+		"  --name NAME       name for the PASS line\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "ring", required_argument, NULL, 'r' },
+		{ "chains", required_argument, NULL, 'c' },
+		{ "queues", required_argument, NULL, 'q' },
+		{ "regions", required_argument, NULL, 'R' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "min-len", required_argument, NULL, 'm' },
+		{ "max-len", required_argument, NULL, 'M' },
+		{ "max-out", required_argument, NULL, 'o' },
+		{ "max-in", required_argument, NULL, 'i' },
+		{ "indirect", no_argument, NULL, 'I' },
+		{ "event-idx", no_argument, NULL, 'E' },
+		{ "log", no_argument, NULL, 'L' },
+		{ "order", required_argument, NULL, 'O' },
+		{ "mid", required_argument, NULL, 'x' },
+		{ "cycles", required_argument, NULL, 'y' },
+		{ "bench", no_argument, NULL, 'B' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = {
+		.device = VHX_TEST_DEVICE, .ring = 256, .chains = 10000,
+		.regions = 4, .queues = 2, .batch = 32, .cycles = 1000,
+		.tp = { .max_out = 4, .max_in = 4, .min_len = 1, .max_len = 2048,
+			.seed = 1 },
+		.order = "qemu", .name = "traffic",
+	};
+	const char *mode;
+	int opt, ret;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	mode = argv[1];
+	optind = 2;
+	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'd': o.device = optarg; break;
+		case 'r': o.ring = strtoul(optarg, NULL, 0); break;
+		case 'c': o.chains = strtoul(optarg, NULL, 0); break;
+		case 'q': o.queues = strtoul(optarg, NULL, 0); break;
+		case 'R': o.regions = strtoul(optarg, NULL, 0); break;
+		case 'b': o.batch = strtoul(optarg, NULL, 0); break;
+		case 'm': o.tp.min_len = strtoul(optarg, NULL, 0); break;
+		case 'M': o.tp.max_len = strtoul(optarg, NULL, 0); break;
+		case 'o': o.tp.max_out = strtoul(optarg, NULL, 0); break;
+		case 'i': o.tp.max_in = strtoul(optarg, NULL, 0); break;
+		case 'I': o.tp.indirect = true; break;
+		case 'E': o.event_idx = true; break;
+		case 'L': o.log = true; break;
+		case 'O': o.order = optarg; break;
+		case 'x': o.mid = optarg; break;
+		case 'y': o.cycles = strtoul(optarg, NULL, 0); break;
+		case 'B': o.bench = true; break;
+		case 'n': o.name = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!o.queues || o.queues > NQ || !o.regions || !o.batch ||
+	    !o.ring || (o.ring & (o.ring - 1)) || o.ring > 32768) {
+		usage(stderr);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (!strcmp(mode, "traffic"))
+		ret = mode_traffic(&o);
+	else if (!strcmp(mode, "ioctls"))
+		ret = mode_ioctls(&o);
+	else if (!strcmp(mode, "hostile"))
+		ret = mode_hostile(&o);
+	else if (!strcmp(mode, "lifecycle"))
+		ret = mode_lifecycle(&o);
+	else {
+		usage(stderr);
+		return 2;
+	}
+	return ret || failures ? 1 : 0;
+}

@@ -8,6 +8,8 @@
 #   make C=1             run sparse over the module sources while building
 #   make demo            set up, build, boot a VM and show vhx at work
 #   make check           every test: static checks, unit tests, VM lanes
+#   make bench           benchmarks (wall clock and instruction counts)
+#   make fuzz            fuzz the ring parser for FUZZ_SECONDS (default 3600)
 #   make vm TEST=...     boot the VM lane once for the given test script(s)
 #   make shell           a shell inside the VM lane, modules loaded
 #
@@ -29,7 +31,7 @@ TOOLS := $(ROOT)/build/tools
 
 MODULE_SRCS := $(wildcard $(ROOT)/drivers/vhost/*.[ch]) $(ROOT)/drivers/vhost/Kbuild
 
-.PHONY: all modules tools setup check demo vm shell clean help
+.PHONY: all modules tools setup check demo bench fuzz vm shell clean help
 
 all: modules tools
 
@@ -57,6 +59,17 @@ demo:
 	@$(ROOT)/scripts/setup.sh $(KVER)
 	@$(ROOT)/scripts/demo.sh $(KVER)
 
+# A long fuzz run of the ring parser (FUZZ_SECONDS, default an hour).
+FUZZ_SECONDS ?= 3600
+fuzz:
+	@$(ROOT)/scripts/setup.sh $(KVER)
+	@$(ROOT)/scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# Benchmarks (never pass/fail tests): see Documentation/benchmarks.md.
+bench:
+	@$(ROOT)/scripts/setup.sh $(KVER)
+	@$(ROOT)/scripts/bench.sh $(KVER)
+
 vm: modules tools
 	$(ROOT)/tools/vhost-test/vm-run --kver $(KVER) $(TEST)
 
@@ -67,4 +80,4 @@ clean:
 	rm -rf $(ROOT)/build
 
 help:
-	@sed -n '3,14s/^# \{0,1\}//p' $(ROOT)/Makefile
+	@sed -n '3,16s/^# \{0,1\}//p' $(ROOT)/Makefile

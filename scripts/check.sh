@@ -33,11 +33,19 @@ step() {
 	echo "### $name: $(($(date +%s) - s0))s" | tee -a "$log"
 }
 
+# The harness's own scripts, then the kernel's ring code in userspace
+# (ASan/UBSan), the ABI check, and a short fuzz run (VHX_FUZZ_SECONDS).
 unit_tests() {
 	local t rc=0
 	for t in "$VHX_ROOT"/tools/vhost-test/unit/*.sh; do
 		bash "$t" || rc=1
 	done
+	t_run "build ring and ABI unit tests (ASan, UBSan)" \
+		make -s -C "$VHX_ROOT/tools/vhost-test/unit" O="$VHX_ROOT/build/unit" ||
+		return 1
+	"$VHX_ROOT/build/unit/abi-test" || rc=1
+	"$VHX_ROOT/build/unit/ring-test" || rc=1
+	"$VHX_ROOT/scripts/fuzz.sh" "${VHX_FUZZ_SECONDS:-60}" || rc=1
 	return $rc
 }
 

@@ -19,6 +19,7 @@ struct traffic_params {
 	uint32_t min_len;	/* bytes per buffer */
 	uint32_t max_len;
 	bool indirect;		/* use indirect tables */
+	bool no_verify;		/* benchmarks: fixed shape, no data checks */
 	unsigned int seed;
 };
 

@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench.sh [KVER]: vhx benchmarks, never pass/fail.
+#
+# The same guest script (tools/vhost-test/guest/bench.sh) runs twice in the
+# VM lane: once on wall clock (noisy: TCG on a shared machine), once under
+# "-icount shift=0,sleep=off", where guest time counts guest instructions,
+# one per nanosecond.  There, virtual seconds x 1e9 / descriptors is the
+# number of guest instructions (driver, kernel and device together) per
+# descriptor, repeatable to ~0.01% across boots.  Results go to stdout and
+# build/bench/results.txt.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+kver=${1:-6.1}
+krel=$(kernel_release "$kver")
+out=$VHX_ROOT/build/bench
+mkdir -p "$out"
+
+make -s -C "$VHX_ROOT" modules tools KVER="$kver" || die "build failed"
+guest=$VHX_ROOT/tools/vhost-test/guest/bench.sh
+
+echo "bench: wall-clock run (kernel $krel)"
+"$VHX_ROOT/tools/vhost-test/vm-run" --kver "$kver" --out "$out/wall" "$guest" \
+	>"$out/wall.txt" 2>&1 || { cat "$out/wall.txt"; die "wall-clock run failed"; }
+echo "bench: instruction-count run (-icount shift=0)"
+"$VHX_ROOT/tools/vhost-test/vm-run" --kver "$kver" --icount --out "$out/icount" "$guest" \
+	>"$out/icount.txt" 2>&1 || { cat "$out/icount.txt"; die "icount run failed"; }
+
+# BENCH: <name> chains=N secs=S chains_per_s=R MB_per_s=M
+field() { sed -n "s/^BENCH: $2 chains=\\([0-9]*\\) secs=\\([0-9.]*\\) chains_per_s=\\([0-9]*\\).*/\\$1/p" "$3"; }
+
+{
+	echo "vhx benchmarks, kernel $krel, $(date -u +%Y-%m-%d), command: make bench KVER=$kver"
+	printf '%-24s %14s %18s\n' "case" "desc/s (wall)" "instr/desc (icount)"
+	grep -o '^BENCH: .* chains=' "$out/icount.txt" | sed 's/^BENCH: //; s/ chains=$//' |
+	while IFS= read -r name; do
+		rate=$(field 3 "$name" "$out/wall.txt")
+		chains=$(field 1 "$name" "$out/icount.txt")
+		secs=$(field 2 "$name" "$out/icount.txt")
+		ipd=$(awk -v s="$secs" -v c="$chains" 'BEGIN { if (c) printf "%.0f", s * 1e9 / c }')
+		printf '%-24s %14s %18s\n' "$name" "${rate:-?}" "${ipd:-?}"
+	done
+} | tee "$out/results.txt"

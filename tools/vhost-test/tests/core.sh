@@ -56,5 +56,6 @@ else
 fi
 
 run lifecycle --cycles 300
+run fairness
 t_run "vhx unloads after the core tests" rmmod vhx
 t_run "vhx loads again" insmod "$VHX_MODDIR/vhx.ko"

@@ -464,16 +464,25 @@ static long vhx_set_vring_kick(struct vhx_vq *vq, int fd, bool *flush)
 	return ret;
 }
 
+/* The size and the base of a ring may change only while it is stopped. */
+static long vhx_get_stopped_state(struct vhx_vq *vq,
+				  struct vhx_vring_state __user *argp,
+				  struct vhx_vring_state *s)
+{
+	if (copy_from_user(s, argp, sizeof(*s)))
+		return -EFAULT;
+	return vq->private_data ? -EBUSY : 0;
+}
+
 /* A power of 2: the ring code masks indices with num - 1. */
 static long vhx_set_vring_num(struct vhx_vq *vq,
 			      struct vhx_vring_state __user *argp)
 {
 	struct vhx_vring_state s;
+	long ret = vhx_get_stopped_state(vq, argp, &s);
 
-	if (copy_from_user(&s, argp, sizeof(s)))
-		return -EFAULT;
-	if (vq->private_data)
-		return -EBUSY;
+	if (ret)
+		return ret;
 	if (!s.num || s.num > 32768 || (s.num & (s.num - 1)))
 		return -EINVAL;
 	vq->ring.num = s.num;
@@ -484,11 +493,10 @@ static long vhx_set_vring_base(struct vhx_vq *vq,
 			       struct vhx_vring_state __user *argp)
 {
 	struct vhx_vring_state s;
+	long ret = vhx_get_stopped_state(vq, argp, &s);
 
-	if (copy_from_user(&s, argp, sizeof(s)))
-		return -EFAULT;
-	if (vq->private_data)
-		return -EBUSY;
+	if (ret)
+		return ret;
 	if (s.num > 0xffff)
 		return -EINVAL;
 	vq->ring.last_avail_idx = s.num;

@@ -2,22 +2,531 @@
 /*
  * /dev/vhx-net: the virtio-net data path.
  *
- * For now only the node: open and release succeed and hold no state.  The
- * socket backend (tap, macvtap, packet) arrives on top of the vhx core.
+ * Two virtqueues, 0 = RX and 1 = TX, each attached (NET_SET_BACKEND) to a
+ * socket: a tap (tun with IFF_VNET_HDR, possibly IFF_MULTI_QUEUE), a
+ * macvtap, or a raw AF_PACKET socket.  TX takes chains from the guest and
+ * sendmsg()s them; RX peeks the next packet's length, gathers enough guest
+ * buffers (one chain, or several with MRG_RXBUF), and recvmsg()s into them.
+ * Both run on the device's worker, woken by the guest's kick or by the
+ * socket (data to receive, or room to send again).
+ *
+ * The virtio-net header travels with each packet.  Normally the socket
+ * speaks it (the tap was set up with IFF_VNET_HDR and the right size), and
+ * it passes through untouched but for num_buffers on RX.  If the launcher
+ * acks VHX_NET_F_VIRTIO_NET_HDR, the socket has none: we strip it on TX and
+ * write a plain one on RX.
  */
+#include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/if_tap.h>
+#include <linux/if_tun.h>
+#include <linux/if_vlan.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/net.h>
+#include <linux/nospec.h>
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+#include <uapi/linux/vhx.h>
+#include <uapi/linux/virtio_net.h>
 
 #include "vhx.h"
 
+enum {
+	VHX_NET_RX,
+	VHX_NET_TX,
+	VHX_NET_NVQS,
+};
+
+/*
+ * What vhost-net offers on 6.1/6.12, less ACCESS_PLATFORM (vhx has no
+ * IOTLB yet; QEMU asks for it only with iommu_platform=on).
+ */
+#define VHX_NET_FEATURES ((1ULL << VIRTIO_F_NOTIFY_ON_EMPTY) |		\
+			  (1ULL << VHX_F_LOG_ALL) |			\
+			  (1ULL << VHX_NET_F_VIRTIO_NET_HDR) |		\
+			  (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |	\
+			  (1ULL << VIRTIO_RING_F_EVENT_IDX) |		\
+			  (1ULL << VIRTIO_F_VERSION_1) |		\
+			  (1ULL << VIRTIO_NET_F_MRG_RXBUF) |		\
+			  (1ULL << VIRTIO_F_RING_RESET))
+
+/* Packets and bytes per worker run before yielding to the other queue. */
+#define VHX_NET_WEIGHT		256
+#define VHX_NET_BYTE_WEIGHT	0x80000
+
+/* Most guest buffers one received packet may be spread over. */
+#define VHX_NET_MAX_MERGE	256
+
+struct vhx_net_vq {
+	struct vhx_vq vq;
+	struct file *file;		/* the backend; holds the socket */
+	struct vhx_poll sock_poll;	/* RX: data; TX: room again */
+	size_t vhx_hlen;		/* header we add (RX) / strip (TX) */
+	size_t sock_hlen;		/* header the socket reads/writes */
+	bool mergeable;
+	struct vhx_chain *chains;	/* RX: VHX_NET_MAX_MERGE */
+	u64 dropped;
+};
+
+struct vhx_net {
+	struct vhx_dev dev;
+	struct vhx_net_vq vqs[VHX_NET_NVQS];
+	struct vhx_vq *vqp[VHX_NET_NVQS];
+};
+
+static struct vhx_net_vq *to_nvq(struct vhx_vq *vq)
+{
+	return container_of(vq, struct vhx_net_vq, vq);
+}
+
+/* The length of the next packet waiting on the socket, 0 if none. */
+static int vhx_net_peek_len(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct sk_buff *skb;
+	unsigned long flags;
+	int len = 0;
+
+	if (sock->ops->peek_len)
+		return sock->ops->peek_len(sock);
+	spin_lock_irqsave(&sk->sk_receive_queue.lock, flags);
+	skb = skb_peek(&sk->sk_receive_queue);
+	if (skb) {
+		len = skb->len;
+		if (skb_vlan_tag_present(skb))
+			len += VLAN_HLEN;
+	}
+	spin_unlock_irqrestore(&sk->sk_receive_queue.lock, flags);
+	return len;
+}
+
+static void vhx_net_tx(struct vhx_net_vq *nvq)
+{
+	struct vhx_vq *vq = &nvq->vq;
+	struct vhx_ring *r = &vq->ring;
+	unsigned int chains = 0;
+	struct socket *sock;
+	struct vhx_chain c;
+	u64 bytes = 0;
+	int ret;
+
+	mutex_lock(&vq->mutex);
+	sock = vq->private_data;
+	if (!sock)
+		goto out;
+	vhx_poll_stop(&nvq->sock_poll);
+	vhx_ring_disable_notify(r);
+	for (;;) {
+		struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+		size_t len;
+
+		ret = vhx_ring_get(r, &c);
+		if (ret < 0)
+			break;
+		if (!ret) {
+			vhx_vq_flush_used(vq);
+			if (vhx_ring_enable_notify(r) <= 0)
+				break;
+			vhx_ring_disable_notify(r);
+			continue;
+		}
+		if (c.in || c.out_len < nvq->vhx_hlen) {
+			vhx_ring_error(r, "TX chain %u: %u writable buffers, %llu bytes for a %zu-byte header",
+				       c.head, c.in, c.out_len, nvq->vhx_hlen);
+			vhx_ring_unget(r, 1);
+			break;
+		}
+		len = c.out_len - nvq->vhx_hlen;
+		iov_iter_init(&msg.msg_iter, ITER_SOURCE, r->iov, c.out, c.out_len);
+		iov_iter_advance(&msg.msg_iter, nvq->vhx_hlen);
+		ret = sock->ops->sendmsg(sock, &msg, len);
+		if (ret == -EAGAIN || ret == -ENOMEM || ret == -ENOBUFS) {
+			/* The socket is full: retry when it has room. */
+			vhx_ring_unget(r, 1);
+			vhx_poll_start(&nvq->sock_poll, sock->file);
+			break;
+		}
+		/* Any other error drops the frame (a bad header, say). */
+		if (ret < 0)
+			nvq->dropped++;
+		vhx_vq_add_used(vq, c.head, 0);
+		bytes += len;
+		if (vhx_vq_over_weight(vq, ++chains, bytes))
+			break;
+	}
+	vhx_vq_flush_used(vq);
+out:
+	mutex_unlock(&vq->mutex);
+}
+
+/*
+ * Take guest buffers for @need bytes: one chain, or several with MRG_RXBUF.
+ * Their iovecs follow each other in r->iov.  Returns how many chains were
+ * taken (*fits says whether they hold @need), 0 if the ring ran dry
+ * (nothing is kept), or a negative errno for a bad ring.
+ */
+static int vhx_net_rx_bufs(struct vhx_net_vq *nvq, u64 need,
+			   unsigned int *niov, u64 *have)
+{
+	struct vhx_ring *r = &nvq->vq.ring;
+	unsigned int n = 0, iov = 0, log = 0;
+	int ret;
+
+	*have = 0;
+	while (*have < need && n < VHX_NET_MAX_MERGE && iov < VHX_IOV_MAX / 2) {
+		struct vhx_chain *c = &nvq->chains[n];
+
+		ret = vhx_ring_get_at(r, c, iov, log);
+		if (ret > 0 && c->out) {
+			vhx_ring_error(r, "RX chain %u has readable buffers", c->head);
+			n++;
+			ret = -EINVAL;
+		}
+		if (ret <= 0) {
+			vhx_ring_unget(r, n);
+			return ret;
+		}
+		n++;
+		iov += c->in;
+		log += c->nlog;
+		*have += c->in_len;
+		if (!nvq->mergeable)
+			break;
+	}
+	*niov = iov;
+	return n;
+}
+
+/* Write @len bytes of @buf at byte @off of the buffers just received into. */
+static int vhx_net_rx_write(struct vhx_ring *r, unsigned int niov, u64 have,
+			    size_t off, const void *buf, size_t len)
+{
+	struct iov_iter it;
+
+	iov_iter_init(&it, ITER_DEST, r->iov, niov, have);
+	iov_iter_advance(&it, off);
+	if (copy_to_iter(buf, len, &it) != len) {
+		vhx_ring_error(r, "cannot write the RX header");
+		return -EFAULT;
+	}
+	return 0;
+}
+
+/*
+ * Receive one packet of @len bytes (with the socket's header, if any) into
+ * @n chains: recvmsg, then the header and num_buffers, then one used entry
+ * per chain.  Returns the bytes
+ * given to the guest, 0 if the packet was dropped (too big for the
+ * buffers), or a negative errno.
+ */
+static int vhx_net_rx_one(struct vhx_net_vq *nvq, struct socket *sock,
+			  int n, unsigned int niov, u64 have, int len)
+{
+	struct vhx_ring *r = &nvq->vq.ring;
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_TRUNC };
+	size_t hlen = nvq->vhx_hlen ?: nvq->sock_hlen;
+	__virtio16 num = cpu_to_vhx16(n);
+	u64 left;
+	int ret, i;
+
+	iov_iter_init(&msg.msg_iter, ITER_DEST, r->iov, niov, have);
+	iov_iter_advance(&msg.msg_iter, nvq->vhx_hlen);
+	ret = sock->ops->recvmsg(sock, &msg, len, MSG_DONTWAIT | MSG_TRUNC);
+	if (ret < 0 || ret + nvq->vhx_hlen > have) {
+		/* Gone meanwhile, or truncated: give the buffers back. */
+		vhx_ring_unget(r, n);
+		if (ret >= 0)
+			nvq->dropped++;
+		return ret < 0 ? ret : 0;
+	}
+	left = ret + nvq->vhx_hlen;
+
+	if (nvq->vhx_hlen) {
+		struct virtio_net_hdr_mrg_rxbuf h = {
+			.hdr.gso_type = VIRTIO_NET_HDR_GSO_NONE,
+			.num_buffers = num,
+		};
+
+		if (vhx_net_rx_write(r, niov, have, 0, &h, nvq->vhx_hlen))
+			goto fault;
+	} else if (hlen == sizeof(struct virtio_net_hdr_mrg_rxbuf)) {
+		if (vhx_net_rx_write(r, niov, have,
+				     offsetof(struct virtio_net_hdr_mrg_rxbuf, num_buffers),
+				     &num, sizeof(num)))
+			goto fault;
+	}
+
+	for (i = 0; i < n; i++) {
+		u64 part = min(left, nvq->chains[i].in_len);
+
+		if (r->log_base)
+			vhx_ring_log_chain(r, &nvq->chains[i], part);
+		vhx_vq_add_used(&nvq->vq, nvq->chains[i].head, part);
+		left -= part;
+	}
+	return ret + nvq->vhx_hlen;
+fault:
+	vhx_ring_unget(r, n);
+	return -EFAULT;
+}
+
+static void vhx_net_rx(struct vhx_net_vq *nvq)
+{
+	struct vhx_vq *vq = &nvq->vq;
+	struct vhx_ring *r = &vq->ring;
+	unsigned int chains = 0, niov;
+	struct socket *sock;
+	u64 bytes = 0, have;
+	int len, n, ret;
+
+	mutex_lock(&vq->mutex);
+	sock = vq->private_data;
+	if (!sock)
+		goto out;
+	vhx_ring_disable_notify(r);
+	while ((len = vhx_net_peek_len(sock)) > 0) {
+		/* The socket's own header comes on top of what it peeks. */
+		len += nvq->sock_hlen;
+		n = vhx_net_rx_bufs(nvq, len + nvq->vhx_hlen, &niov, &have);
+		if (n < 0)
+			break;
+		if (!n) {
+			/* No buffers: the guest's next kick brings us back. */
+			vhx_vq_flush_used(vq);
+			if (vhx_ring_enable_notify(r) <= 0)
+				break;
+			vhx_ring_disable_notify(r);
+			continue;
+		}
+		ret = vhx_net_rx_one(nvq, sock, n, niov, have, len);
+		if (ret < 0 && ret != -EAGAIN)
+			break;
+		bytes += max(ret, 0);
+		if (vhx_vq_over_weight(vq, ++chains, bytes))
+			break;
+	}
+	vhx_vq_flush_used(vq);
+out:
+	mutex_unlock(&vq->mutex);
+}
+
+static void vhx_net_handle_kick(struct vhx_work *work)
+{
+	struct vhx_net_vq *nvq = to_nvq(container_of(work, struct vhx_vq,
+						     poll.work));
+
+	if (nvq->vq.index == VHX_NET_TX)
+		vhx_net_tx(nvq);
+	else
+		vhx_net_rx(nvq);
+}
+
+static void vhx_net_handle_sock(struct vhx_work *work)
+{
+	struct vhx_net_vq *nvq = container_of(work, struct vhx_net_vq,
+					      sock_poll.work);
+
+	if (nvq->vq.index == VHX_NET_TX)
+		vhx_net_tx(nvq);
+	else
+		vhx_net_rx(nvq);
+}
+
+/*
+ * The socket behind a backend fd: a tap, a macvtap, or a raw packet
+ * socket.  One reference to the file, and the socket derived from that
+ * very file: never a second lookup of the fd, which a racing dup2() could
+ * change.  Packet sockets are recognised by their family, never by asking
+ * the socket for its name.
+ */
+static struct socket *vhx_net_socket(struct file *file)
+{
+	struct socket *sock;
+
+	sock = tun_get_socket(file);
+	if (!IS_ERR(sock))
+		return sock;
+	sock = tap_get_socket(file);
+	if (!IS_ERR(sock))
+		return sock;
+	sock = sock_from_file(file);
+	if (sock && sock->sk->sk_family == AF_PACKET &&
+	    sock->sk->sk_type == SOCK_RAW)
+		return sock;
+	return ERR_PTR(-ENOTSOCK);
+}
+
+static void vhx_net_detach(struct vhx_net_vq *nvq)
+{
+	vhx_vq_stop(&nvq->vq);
+	vhx_poll_stop(&nvq->sock_poll);
+	if (nvq->file)
+		fput(nvq->file);
+	nvq->file = NULL;
+}
+
+static long vhx_net_set_backend(struct vhx_net *n,
+				struct vhx_vring_file __user *argp)
+{
+	struct vhx_vring_file f;
+	struct vhx_net_vq *nvq;
+	struct socket *sock;
+	struct file *file;
+	long ret;
+
+	if (copy_from_user(&f, argp, sizeof(f)))
+		return -EFAULT;
+	if (f.index >= VHX_NET_NVQS)
+		return -ENOBUFS;
+	nvq = &n->vqs[array_index_nospec(f.index, VHX_NET_NVQS)];
+	if (f.fd == VHX_FILE_UNBIND) {
+		vhx_net_detach(nvq);
+		return 0;
+	}
+	/* As upstream: whatever is not a usable socket is -ENOTSOCK. */
+	file = fget(f.fd);
+	if (!file)
+		return -ENOTSOCK;
+	sock = vhx_net_socket(file);
+	if (IS_ERR(sock)) {
+		fput(file);
+		return PTR_ERR(sock);
+	}
+	if (file == nvq->file) {
+		fput(file);
+		return 0;
+	}
+	vhx_net_detach(nvq);
+	ret = vhx_vq_start(&nvq->vq, sock);
+	if (ret) {
+		fput(file);
+		return ret;
+	}
+	nvq->file = file;
+	if (f.index == VHX_NET_RX)
+		vhx_poll_start(&nvq->sock_poll, file);
+	return 0;
+}
+
+/* Header sizes follow the acked features (see the top of this file). */
+static void vhx_net_set_hlen(struct vhx_net *n)
+{
+	u64 f = n->dev.acked_features;
+	size_t hdr = f & ((1ULL << VIRTIO_NET_F_MRG_RXBUF) |
+			  (1ULL << VIRTIO_F_VERSION_1)) ?
+		     sizeof(struct virtio_net_hdr_mrg_rxbuf) :
+		     sizeof(struct virtio_net_hdr);
+	bool ours = f & (1ULL << VHX_NET_F_VIRTIO_NET_HDR);
+	unsigned int i;
+
+	for (i = 0; i < VHX_NET_NVQS; i++) {
+		struct vhx_net_vq *nvq = &n->vqs[i];
+
+		mutex_lock(&nvq->vq.mutex);
+		nvq->vhx_hlen = ours ? hdr : 0;
+		nvq->sock_hlen = ours ? 0 : hdr;
+		nvq->mergeable = f & (1ULL << VIRTIO_NET_F_MRG_RXBUF);
+		mutex_unlock(&nvq->vq.mutex);
+	}
+}
+
+static void vhx_net_stop(struct vhx_net *n)
+{
+	unsigned int i;
+
+	for (i = 0; i < VHX_NET_NVQS; i++)
+		vhx_net_detach(&n->vqs[i]);
+}
+
+static long vhx_net_ioctl(struct file *f, unsigned int ioctl,
+			  unsigned long arg)
+{
+	struct vhx_net *n = f->private_data;
+	void __user *argp = (void __user *)arg;
+	long ret;
+
+	mutex_lock(&n->dev.mutex);
+	ret = vhx_dev_features_ioctl(&n->dev, ioctl, argp);
+	if (ret != -ENOIOCTLCMD) {
+		if (!ret && (ioctl == VHX_SET_FEATURES ||
+			     ioctl == VHX_SET_FEATURES_ARRAY))
+			vhx_net_set_hlen(n);
+		goto out;
+	}
+	if (ioctl != VHX_SET_OWNER) {
+		ret = vhx_dev_check_owner(&n->dev);
+		if (ret)
+			goto out;
+	}
+	switch (ioctl) {
+	case VHX_NET_SET_BACKEND:
+		ret = vhx_net_set_backend(n, argp);
+		break;
+	case VHX_RESET_OWNER:
+		vhx_net_stop(n);
+		vhx_dev_reset_owner(&n->dev);
+		vhx_net_set_hlen(n);
+		ret = 0;
+		break;
+	default:
+		ret = vhx_dev_ioctl(&n->dev, ioctl, argp);
+		if (ret == -ENOIOCTLCMD)
+			ret = -ENOTTY;
+		else
+			vhx_dev_flush(&n->dev);
+	}
+out:
+	mutex_unlock(&n->dev.mutex);
+	return ret;
+}
+
 static int vhx_net_open(struct inode *inode, struct file *f)
 {
+	struct vhx_net *n;
+	unsigned int i;
+	int ret;
+
+	n = kvzalloc(sizeof(*n), GFP_KERNEL_ACCOUNT);
+	if (!n)
+		return -ENOMEM;
+	n->vqs[VHX_NET_RX].chains = kvcalloc(VHX_NET_MAX_MERGE,
+					     sizeof(struct vhx_chain),
+					     GFP_KERNEL_ACCOUNT);
+	if (!n->vqs[VHX_NET_RX].chains) {
+		kvfree(n);
+		return -ENOMEM;
+	}
+	for (i = 0; i < VHX_NET_NVQS; i++) {
+		n->vqs[i].vq.handle_kick = vhx_net_handle_kick;
+		n->vqp[i] = &n->vqs[i].vq;
+	}
+	ret = vhx_dev_init(&n->dev, n->vqp, VHX_NET_NVQS, VHX_NET_FEATURES,
+			   VHX_NET_WEIGHT, VHX_NET_BYTE_WEIGHT);
+	if (ret) {
+		kvfree(n->vqs[VHX_NET_RX].chains);
+		kvfree(n);
+		return ret;
+	}
+	vhx_poll_init(&n->vqs[VHX_NET_RX].sock_poll, vhx_net_handle_sock,
+		      EPOLLIN, &n->dev);
+	vhx_poll_init(&n->vqs[VHX_NET_TX].sock_poll, vhx_net_handle_sock,
+		      EPOLLOUT, &n->dev);
+	vhx_net_set_hlen(n);
+	f->private_data = n;
 	return stream_open(inode, f);
 }
 
 static int vhx_net_release(struct inode *inode, struct file *f)
 {
+	struct vhx_net *n = f->private_data;
+
+	vhx_net_stop(n);
+	vhx_dev_cleanup(&n->dev);
+	kvfree(n->vqs[VHX_NET_RX].chains);
+	kvfree(n);
 	return 0;
 }
 
@@ -25,6 +534,8 @@ static const struct file_operations vhx_net_fops = {
 	.owner		= THIS_MODULE,
 	.open		= vhx_net_open,
 	.release	= vhx_net_release,
+	.unlocked_ioctl	= vhx_net_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
 };
 
 struct miscdevice vhx_net_misc = {

@@ -109,7 +109,7 @@ static int vhx_chain_add(struct vhx_ring *r, struct vhx_chain *c,
 			 const struct vhx_desc *d)
 {
 	bool writable = d->flags & VRING_DESC_F_WRITE;
-	unsigned int used = c->out + c->in;
+	unsigned int used = c->iov_off + c->out + c->in;
 	int n;
 
 	if (!writable && c->in) {
@@ -137,9 +137,12 @@ static int vhx_chain_add(struct vhx_ring *r, struct vhx_chain *c,
 	c->in += n;
 	c->in_len += d->len;
 	if (r->log && d->len) {
-		/* At most one span per descriptor, and each gave an iovec. */
-		r->log[c->nlog].gpa = d->addr;
-		r->log[c->nlog].len = d->len;
+		/*
+		 * At most one span per descriptor, and each gave an iovec:
+		 * spans never outrun iovecs, so log[] cannot overflow.
+		 */
+		r->log[c->log_off + c->nlog].gpa = d->addr;
+		r->log[c->log_off + c->nlog].len = d->len;
 		c->nlog++;
 	}
 	return 0;
@@ -207,6 +210,17 @@ static int vhx_walk_indirect(struct vhx_ring *r, struct vhx_chain *c,
  */
 int vhx_ring_get(struct vhx_ring *r, struct vhx_chain *c)
 {
+	return vhx_ring_get_at(r, c, 0, 0);
+}
+
+/*
+ * The same, with the chain's iovecs and spans placed after those of chains
+ * taken before (receive buffers merged for one packet): at r->iov[iov_off]
+ * and r->log[log_off].  The caller keeps log_off <= iov_off.
+ */
+int vhx_ring_get_at(struct vhx_ring *r, struct vhx_chain *c,
+		    unsigned int iov_off, unsigned int log_off)
+{
 	unsigned int steps = 0;
 	__virtio16 raw_head;
 	u16 head, i;
@@ -244,8 +258,12 @@ int vhx_ring_get(struct vhx_ring *r, struct vhx_chain *c)
 		return -EINVAL;
 	}
 
+	if (iov_off >= VHX_IOV_MAX || log_off > iov_off)
+		return -ENOBUFS;
 	memset(c, 0, sizeof(*c));
 	c->head = head;
+	c->iov_off = iov_off;
+	c->log_off = log_off;
 	i = head;
 	for (;;) {
 		struct vring_desc raw;
@@ -449,10 +467,12 @@ int vhx_ring_log_chain(struct vhx_ring *r, const struct vhx_chain *c,
 {
 	unsigned int i;
 
-	for (i = 0; i < c->nlog && written; i++) {
-		u64 len = min(written, r->log[i].len);
+	const struct vhx_log_span *span = r->log + c->log_off;
 
-		if (vhx_log_range(r, r->log[i].gpa, len))
+	for (i = 0; i < c->nlog && written; i++) {
+		u64 len = min(written, span[i].len);
+
+		if (vhx_log_range(r, span[i].gpa, len))
 			return -EFAULT;
 		written -= len;
 	}

@@ -25,8 +25,10 @@ struct vhx_log_span {
 /* One descriptor chain, as vhx_ring_get() found it. */
 struct vhx_chain {
 	u16 head;		/* what the used entry must name */
-	unsigned int out;	/* readable iovecs: ring->iov[0 .. out) */
-	unsigned int in;	/* writable iovecs: ring->iov[out .. out + in) */
+	unsigned int iov_off;	/* its iovecs start at ring->iov[iov_off] */
+	unsigned int log_off;	/* its dirty spans at ring->log[log_off] */
+	unsigned int out;	/* readable iovecs: [0 .. out) from iov_off */
+	unsigned int in;	/* writable iovecs: [out .. out + in) */
 	u64 out_len;		/* readable bytes */
 	u64 in_len;		/* writable bytes */
 	unsigned int nlog;	/* spans in ring->log[] (dirty logging only) */
@@ -103,6 +105,8 @@ void vhx_ring_error(struct vhx_ring *r, const char *fmt, ...) __printf(2, 3);
 
 int vhx_ring_start(struct vhx_ring *r);
 int vhx_ring_get(struct vhx_ring *r, struct vhx_chain *c);
+int vhx_ring_get_at(struct vhx_ring *r, struct vhx_chain *c,
+		    unsigned int iov_off, unsigned int log_off);
 void vhx_ring_unget(struct vhx_ring *r, unsigned int n);
 int vhx_ring_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
 		      unsigned int n);

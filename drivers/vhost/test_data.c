@@ -35,14 +35,15 @@ static void vhx_adler_update(struct vhx_adler *s, const u8 *p, size_t n)
 static int vhx_test_read(struct vhx_ring *r, const struct vhx_chain *c,
 			 struct vhx_test_reply *reply)
 {
+	const struct iovec *iov = r->iov + c->iov_off;
 	struct vhx_adler s = { 1, 0 };
 	u8 buf[VHX_TEST_CHUNK];
 	unsigned int i;
 	u64 total = 0;
 
 	for (i = 0; i < c->out; i++) {
-		const u8 __user *p = r->iov[i].iov_base;
-		size_t left = r->iov[i].iov_len;
+		const u8 __user *p = iov[i].iov_base;
+		size_t left = iov[i].iov_len;
 
 		while (left) {
 			size_t n = min_t(size_t, left, sizeof(buf));
@@ -85,6 +86,7 @@ static void vhx_test_fill(u8 *buf, u64 k, size_t n,
 int vhx_test_process(struct vhx_ring *r, const struct vhx_chain *c,
 		     u32 *written)
 {
+	const struct iovec *iov = r->iov + c->iov_off;
 	struct vhx_test_reply reply;
 	u8 buf[VHX_TEST_CHUNK];
 	unsigned int i;
@@ -95,8 +97,8 @@ int vhx_test_process(struct vhx_ring *r, const struct vhx_chain *c,
 	if (ret)
 		return ret;
 	for (i = c->out; i < c->out + c->in; i++) {
-		u8 __user *p = r->iov[i].iov_base;
-		size_t left = r->iov[i].iov_len;
+		u8 __user *p = iov[i].iov_base;
+		size_t left = iov[i].iov_len;
 
 		while (left) {
 			size_t n = min_t(size_t, left, sizeof(buf));

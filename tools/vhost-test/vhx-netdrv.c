@@ -1,0 +1,615 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vhx-netdrv: play a virtio-net guest on /dev/vhx-net (or /dev/vhost-net,
+ * to compare), with a tap behind it.
+ *
+ *   vhx-netdrv [options]
+ *
+ * TX: the guest sends frames; they come out of the tap and an AF_PACKET
+ * socket on it checks each byte.  RX: the AF_PACKET socket sends frames
+ * into the tap; the guest receives them (in one buffer, or merged over
+ * several) and checks each byte and num_buffers.  Frames carry a private
+ * ethertype and a sequence number, so stray frames are ignored and loss or
+ * reordering is caught.  Prints PASS/FAIL lines (and BENCH with --bench).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/if_packet.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guestmem.h"
+#include "traffic.h"
+#include "../../drivers/virtio/vring_split.h"
+#include "../../include/uapi/linux/vhx.h"
+
+#define ETH_TYPE	0x88b5		/* IEEE local experimental */
+#define FRAME_MAX	1514
+#define RX_SLOTS	1024		/* buffers per direction: the largest ring */
+#define RX_BUF_MAX	4096
+
+struct opts {
+	const char *device, *name;
+	unsigned int frames, ring, min_size, max_size, rx_buf;
+	bool mrg, event_idx, indirect, net_hdr, bench, check_nb;
+	const char *mode;	/* tx, rx, both */
+};
+
+struct q {
+	struct vdrv_split v;
+	int kick, call;
+};
+
+struct net {
+	struct opts o;
+	int dev, tap, pkt, ifindex;
+	char ifname[IFNAMSIZ];
+	struct guestmem g;
+	struct q q[2];			/* 0 RX, 1 TX */
+	size_t hlen;			/* header in guest buffers */
+	uint8_t *rx_buf[RX_SLOTS];
+	uint8_t *tx_buf[RX_SLOTS];
+	unsigned int rnd;
+};
+
+static int failures;
+
+static void result(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", ok ? "PASS" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	failures += !ok;
+}
+
+static int io(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) ? -errno : 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static unsigned int rnd(struct net *n, unsigned int lo, unsigned int hi)
+{
+	n->rnd = n->rnd * 1103515245u + 12345u;
+	return lo + (n->rnd >> 8) % (hi - lo + 1);
+}
+
+/* Frame @seq of @size bytes: Ethernet header, seq, then bytes from seq. */
+static void frame_fill(uint8_t *f, unsigned int size, uint32_t seq)
+{
+	static const uint8_t dst[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+	static const uint8_t src[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+	unsigned int i;
+
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	f[12] = ETH_TYPE >> 8;
+	f[13] = ETH_TYPE & 0xff;
+	memcpy(f + 14, &seq, 4);
+	memcpy(f + 18, &size, 4);
+	for (i = 22; i < size; i++)
+		f[i] = (uint8_t)(seq * 13 + i);
+}
+
+/* 0 if @f is frame @seq, intact; else which byte is wrong (+1). */
+static unsigned int frame_check(const uint8_t *f, unsigned int len, uint32_t seq)
+{
+	uint8_t want[FRAME_MAX];
+	unsigned int size, i;
+
+	if (len < 22)
+		return 1;
+	memcpy(&size, f + 18, 4);
+	if (size != len || size > FRAME_MAX)
+		return 19;
+	frame_fill(want, size, seq);
+	for (i = 0; i < size; i++)
+		if (f[i] != want[i])
+			return i + 1;
+	return 0;
+}
+
+static bool ours(const uint8_t *f, unsigned int len)
+{
+	return len >= 22 && f[12] == (ETH_TYPE >> 8) && f[13] == (ETH_TYPE & 0xff);
+}
+
+static int tap_open(struct net *n)
+{
+	struct ifreq ifr = { 0 };
+	char path[128];
+	int hsz = n->hlen, fd, s;
+	FILE *f;
+
+	n->tap = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (n->tap < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "vhxt%%d");
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (n->o.net_hdr ? 0 : IFF_VNET_HDR);
+	if (io(n->tap, TUNSETIFF, &ifr))
+		return -errno;
+	snprintf(n->ifname, sizeof(n->ifname), "%s", ifr.ifr_name);
+	if (!n->o.net_hdr && io(n->tap, TUNSETVNETHDRSZ, &hsz))
+		return -errno;
+	/* No IPv6 chatter on our link: every frame here is a test frame. */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", n->ifname);
+	f = fopen(path, "w");
+	if (f) {
+		fputs("1", f);
+		fclose(f);
+	}
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || io(s, SIOCGIFFLAGS, &ifr))
+		return -errno;
+	ifr.ifr_flags |= IFF_UP;
+	fd = io(s, SIOCSIFFLAGS, &ifr);
+	close(s);
+	if (fd)
+		return fd;
+	n->ifindex = if_nametoindex(n->ifname);
+
+	n->pkt = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (n->pkt < 0)
+		return -errno;
+	{
+		struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+			.sll_protocol = htons(ETH_P_ALL), .sll_ifindex = n->ifindex };
+		int big = 4 << 20;
+
+		setsockopt(n->pkt, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+		if (bind(n->pkt, (struct sockaddr *)&sll, sizeof(sll)))
+			return -errno;
+	}
+	return 0;
+}
+
+static int dev_setup(struct net *n)
+{
+	uint64_t f = (1ULL << VIRTIO_F_VERSION_1), have;
+	struct vhost_memory *t;
+	unsigned int i;
+	int ret;
+
+	if (n->o.mrg)
+		f |= 1ULL << VIRTIO_NET_F_MRG_RXBUF;
+	if (n->o.event_idx)
+		f |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	if (n->o.indirect)
+		f |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+	if (n->o.net_hdr)
+		f |= 1ULL << VHX_NET_F_VIRTIO_NET_HDR;
+
+	n->dev = open(n->o.device, O_RDWR | O_CLOEXEC);
+	if (n->dev < 0)
+		return -errno;
+	if ((ret = io(n->dev, VHX_SET_OWNER, NULL)) ||
+	    (ret = io(n->dev, VHX_GET_FEATURES, &have)))
+		return ret;
+	if ((have & f) != f)
+		return -EOPNOTSUPP;
+	if ((ret = io(n->dev, VHX_SET_FEATURES, &f)))
+		return ret;
+	t = guestmem_table(&n->g);
+	ret = io(n->dev, VHX_SET_MEM_TABLE, t);
+	free(t);
+	if (ret)
+		return ret;
+	for (i = 0; i < 2; i++) {
+		struct q *q = &n->q[i];
+		struct vhx_vring_state s = { i, n->o.ring };
+		struct vhx_vring_addr a = { .index = i,
+			.desc_user_addr = (uintptr_t)guestmem_hva(&n->g, q->v.desc),
+			.avail_user_addr = (uintptr_t)guestmem_hva(&n->g, q->v.avail),
+			.used_user_addr = (uintptr_t)guestmem_hva(&n->g, q->v.used) };
+		struct vhx_vring_file kf = { i, q->kick }, cf = { i, q->call };
+
+		if ((ret = io(n->dev, VHX_SET_VRING_NUM, &s)))
+			return ret;
+		s.num = 0;
+		if ((ret = io(n->dev, VHX_SET_VRING_BASE, &s)) ||
+		    (ret = io(n->dev, VHX_SET_VRING_ADDR, &a)) ||
+		    (ret = io(n->dev, VHX_SET_VRING_KICK, &kf)) ||
+		    (ret = io(n->dev, VHX_SET_VRING_CALL, &cf)))
+			return ret;
+	}
+	for (i = 0; i < 2; i++) {
+		struct vhx_vring_file b = { i, n->tap };
+
+		if ((ret = io(n->dev, VHX_NET_SET_BACKEND, &b)))
+			return ret;
+	}
+	return 0;
+}
+
+static int net_open(struct net *n)
+{
+	unsigned int i;
+	int ret;
+
+	/* VERSION_1 is always acked: the header has num_buffers, 12 bytes. */
+	n->hlen = sizeof(struct virtio_net_hdr_mrg_rxbuf);
+	ret = guestmem_init(&n->g, 64 << 20, 4, 0x40000000, 11);
+	if (ret)
+		return ret;
+	guestmem_block_size(&n->g, 16 * sizeof(struct vring_desc));
+	for (i = 0; i < 2; i++) {
+		struct q *q = &n->q[i];
+		void *d = guestmem_alloc(&n->g, vdrv_split_desc_size(n->o.ring), 16, true);
+		void *a = guestmem_alloc(&n->g, vdrv_split_avail_size(n->o.ring), 2, true);
+		void *u = guestmem_alloc(&n->g, vdrv_split_used_size(n->o.ring), 4, true);
+
+		ret = vdrv_split_init(&q->v, n->o.ring, d, a, u, n->o.event_idx,
+				      &traffic_mem_ops, &n->g);
+		if (ret)
+			return ret;
+		q->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		q->call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	}
+	for (i = 0; i < RX_SLOTS; i++) {
+		/* Byte-aligned: buffers straddle regions. */
+		n->rx_buf[i] = guestmem_alloc(&n->g, RX_BUF_MAX, 1, false);
+		n->tx_buf[i] = guestmem_alloc(&n->g, n->hlen + FRAME_MAX, 1, false);
+	}
+	ret = tap_open(n);
+	return ret ? ret : dev_setup(n);
+}
+
+static void kick(struct q *q)
+{
+	uint64_t one = 1;
+
+	if (vdrv_split_publish(&q->v) &&
+	    write(q->kick, &one, sizeof(one)) != sizeof(one))
+		perror("vhx-netdrv: kick");
+}
+
+static bool wait_call(struct q *q, int ms)
+{
+	struct pollfd p = { .fd = q->call, .events = POLLIN };
+	uint64_t v;
+
+	if (vdrv_split_enable_cb(&q->v))
+		return true;
+	if (poll(&p, 1, ms) != 1)
+		return false;
+	return read(q->call, &v, sizeof(v)) == sizeof(v);
+}
+
+/* TX: the guest sends; the packet socket checks what comes out. */
+static void run_tx(struct net *n)
+{
+	unsigned int sent = 0, done = 0, seen = 0, bad = 0, stray = 0, slot = 0;
+	uint8_t buf[FRAME_MAX + 64];
+	double t0 = now(), secs;
+	uint64_t bytes = 0;
+
+	while (done < n->o.frames) {
+		void *tok;
+		uint32_t len;
+
+		while (sent < n->o.frames && sent - done < n->o.ring) {
+			uint8_t *b = n->tx_buf[slot];
+			unsigned int size = rnd(n, n->o.min_size, n->o.max_size);
+			struct vdrv_buf vb = { b, n->hlen + size };
+
+			memset(b, 0, n->hlen);
+			frame_fill(b + n->hlen, size, sent);
+			if (vdrv_split_add(&n->q[1].v, &vb, 1, NULL, 0, b, n->o.indirect))
+				break;
+			slot = (slot + 1) % RX_SLOTS;
+			sent++;
+			bytes += size;
+		}
+		kick(&n->q[1]);
+		while (vdrv_split_get_used(&n->q[1].v, &tok, &len) == 1)
+			done++;
+		/* Drain the packet socket as we go (it would overflow). */
+		for (;;) {
+			struct sockaddr_ll from;
+			socklen_t fl = sizeof(from);
+			ssize_t r = recvfrom(n->pkt, buf, sizeof(buf), MSG_DONTWAIT,
+					     (struct sockaddr *)&from, &fl);
+
+			if (r < 0)
+				break;
+			if (from.sll_pkttype == PACKET_OUTGOING || !ours(buf, r)) {
+				stray++;
+				continue;
+			}
+			if (n->o.bench)
+				continue;
+			if (frame_check(buf, r, seen))
+				bad++;
+			seen++;
+		}
+		if (done < sent && !wait_call(&n->q[1], 5000))
+			break;
+	}
+	secs = now() - t0;
+	/* Let the last frames reach the packet socket. */
+	while (!n->o.bench && seen < done) {
+		struct pollfd p = { .fd = n->pkt, .events = POLLIN };
+		ssize_t r;
+
+		if (poll(&p, 1, 2000) != 1)
+			break;
+		r = recv(n->pkt, buf, sizeof(buf), 0);
+		if (r > 0 && ours(buf, r)) {
+			if (frame_check(buf, r, seen))
+				bad++;
+			seen++;
+		}
+	}
+	if (n->o.bench)
+		printf("BENCH: %s tx frames=%u secs=%.3f pps=%.0f\n", n->o.name, done,
+		       secs, done / secs);
+	result(done == n->o.frames && (n->o.bench || (seen == done && !bad)),
+	       "%s: TX %u frames %u-%u B: %u sent, %u seen on the tap, %u bad, %.0f pps",
+	       n->o.name, n->o.frames, n->o.min_size, n->o.max_size, done,
+	       n->o.bench ? done : seen, bad, done / secs);
+	(void)bytes;
+}
+
+/* Offer the RX ring all the buffers it can take. */
+static void rx_refill(struct net *n, unsigned int *slot)
+{
+	for (;;) {
+		uint8_t *b = n->rx_buf[*slot];
+		struct vdrv_buf vb = { b, n->o.mrg ? n->o.rx_buf : n->hlen + FRAME_MAX };
+
+		if (vdrv_split_add(&n->q[0].v, NULL, 0, &vb, 1, b, false))
+			break;
+		*slot = (*slot + 1) % RX_SLOTS;
+	}
+	kick(&n->q[0]);
+}
+
+/* RX: the packet socket sends; the guest checks what arrives. */
+static void run_rx(struct net *n)
+{
+	unsigned int sent = 0, got = 0, bad = 0, stray = 0, slot = 0, bufs = 0;
+	struct sockaddr_ll to = { .sll_family = AF_PACKET,
+		.sll_ifindex = n->ifindex, .sll_halen = 6 };
+	uint8_t frame[FRAME_MAX], whole[FRAME_MAX + 64];
+	size_t have = 0;
+	int want_bufs = 0, nb = 0;
+	double t0 = now(), secs;
+
+	rx_refill(n, &slot);
+	while (got < n->o.frames) {
+		void *tok;
+		uint32_t len;
+		int r;
+
+		/* Keep a few frames in flight towards the tap. */
+		while (sent < n->o.frames && sent - got < 64) {
+			unsigned int size = rnd(n, n->o.min_size, n->o.max_size);
+
+			frame_fill(frame, size, sent);
+			if (sendto(n->pkt, frame, size, MSG_DONTWAIT,
+				   (struct sockaddr *)&to, sizeof(to)) != (ssize_t)size)
+				break;
+			sent++;
+		}
+		while ((r = vdrv_split_get_used(&n->q[0].v, &tok, &len)) == 1) {
+			const uint8_t *b = tok;
+
+			bufs++;
+			if (!have) {
+				struct virtio_net_hdr_mrg_rxbuf h;
+
+				memcpy(&h, b, n->hlen);
+				/*
+				 * Without MRG_RXBUF a frame is one buffer, and
+				 * Linux's driver ignores num_buffers; so do we,
+				 * unless asked to check that it says 1.
+				 */
+				want_bufs = n->o.mrg ? h.num_buffers : 1;
+				nb = 0;
+				if (len < n->hlen || !want_bufs ||
+				    (n->o.check_nb && h.num_buffers != 1 && !n->o.mrg)) {
+					bad++;
+					continue;
+				}
+				b += n->hlen;
+				len -= n->hlen;
+			}
+			if (have + len > sizeof(whole)) {
+				bad++;
+				have = 0;
+				continue;
+			}
+			memcpy(whole + have, b, len);
+			have += len;
+			if (++nb < want_bufs)
+				continue;
+			if (!ours(whole, have)) {
+				stray++;
+			} else {
+				if (!n->o.bench && frame_check(whole, have, got))
+					bad++;
+				got++;
+			}
+			have = 0;
+		}
+		if (r < 0)
+			bad++;
+		rx_refill(n, &slot);
+		if (got < sent && !wait_call(&n->q[0], 5000))
+			break;
+	}
+	secs = now() - t0;
+	if (n->o.bench)
+		printf("BENCH: %s rx frames=%u secs=%.3f pps=%.0f\n", n->o.name, got,
+		       secs, got / secs);
+	result(got == n->o.frames && !bad,
+	       "%s: RX %u frames %u-%u B%s: %u received in %u buffers, %u bad, %u stray, %.0f pps",
+	       n->o.name, n->o.frames, n->o.min_size, n->o.max_size,
+	       n->o.mrg ? " (mergeable)" : "", got, bufs, bad, stray, got / secs);
+}
+
+/*
+ * NET_SET_BACKEND with what is not a usable socket: each must fail with
+ * ENOTSOCK (upstream's answer for all of them), fd -1 must always succeed,
+ * and the device must still carry traffic afterwards.
+ */
+static void run_backends(struct net *n)
+{
+	struct {
+		const char *what;
+		int fd;
+	} bad[] = {
+		{ "/dev/null", open("/dev/null", O_RDWR | O_CLOEXEC) },
+		{ "a UDP socket", socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0) },
+		{ "a Unix socket", socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) },
+		{ "a datagram packet socket",
+		  socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0) },
+		{ "an eventfd", eventfd(0, EFD_CLOEXEC) },
+		{ "a closed fd", 1000 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vhx_vring_file b = { i % 2, bad[i].fd };
+		int ret = io(n->dev, VHX_NET_SET_BACKEND, &b);
+
+		result(ret == -ENOTSOCK, "%s: NET_SET_BACKEND with %s -> ENOTSOCK (got %s)",
+		       n->o.name, bad[i].what, ret ? strerror(-ret) : "ok");
+		if (bad[i].fd != 1000)
+			close(bad[i].fd);
+	}
+	{
+		struct vhx_vring_file b = { 2, n->tap };
+		int ret = io(n->dev, VHX_NET_SET_BACKEND, &b);
+
+		result(ret == -ENOBUFS, "%s: NET_SET_BACKEND queue 2 -> ENOBUFS (got %s)",
+		       n->o.name, ret ? strerror(-ret) : "ok");
+	}
+	for (i = 0; i < 2; i++) {
+		struct vhx_vring_file b = { i, -1 };
+		int r1 = io(n->dev, VHX_NET_SET_BACKEND, &b);
+		int r2 = io(n->dev, VHX_NET_SET_BACKEND, &b);
+
+		b.fd = n->tap;
+		result(!r1 && !r2 && !io(n->dev, VHX_NET_SET_BACKEND, &b),
+		       "%s: queue %u: detach twice, then re-attach", n->o.name, i);
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vhx-netdrv [options]\n"
+		"  --device PATH   /dev/vhx-net (default) or /dev/vhost-net\n"
+		"  --mode tx|rx|both  (default both)\n"
+		"  --frames N      per direction (default 5000)\n"
+		"  --ring N        ring size (default 256)\n"
+		"  --min-size/--max-size BYTES  frame sizes, 60..1514\n"
+		"  --mrg           mergeable RX buffers (of --rx-buf bytes, default 1536)\n"
+		"  --event-idx --indirect\n"
+		"  --net-hdr       tap without vnet header: the device adds/strips it\n"
+		"  --bench         no data checks; print BENCH lines\n"
+		"  --check-num-buffers  without --mrg, num_buffers must be 1\n"
+		"  --backends      hostile NET_SET_BACKEND fds instead of traffic\n"
+		"  --name NAME     for the PASS lines\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "frames", required_argument, NULL, 'f' },
+		{ "ring", required_argument, NULL, 'r' },
+		{ "min-size", required_argument, NULL, 'a' },
+		{ "max-size", required_argument, NULL, 'b' },
+		{ "rx-buf", required_argument, NULL, 'x' },
+		{ "mrg", no_argument, NULL, 'M' },
+		{ "event-idx", no_argument, NULL, 'E' },
+		{ "indirect", no_argument, NULL, 'I' },
+		{ "net-hdr", no_argument, NULL, 'H' },
+		{ "bench", no_argument, NULL, 'B' },
+		{ "check-num-buffers", no_argument, NULL, 'C' },
+		{ "backends", no_argument, NULL, 'K' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct net n = { .o = { .device = VHX_NET_DEVICE, .name = "net",
+		.frames = 5000, .ring = 256, .min_size = 60, .max_size = 1514,
+		.rx_buf = 1536, .mode = "both" }, .dev = -1, .tap = -1, .pkt = -1,
+		.rnd = 5 };
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'd': n.o.device = optarg; break;
+		case 'm': n.o.mode = optarg; break;
+		case 'f': n.o.frames = strtoul(optarg, NULL, 0); break;
+		case 'r': n.o.ring = strtoul(optarg, NULL, 0); break;
+		case 'a': n.o.min_size = strtoul(optarg, NULL, 0); break;
+		case 'b': n.o.max_size = strtoul(optarg, NULL, 0); break;
+		case 'x': n.o.rx_buf = strtoul(optarg, NULL, 0); break;
+		case 'M': n.o.mrg = true; break;
+		case 'E': n.o.event_idx = true; break;
+		case 'I': n.o.indirect = true; break;
+		case 'H': n.o.net_hdr = true; break;
+		case 'B': n.o.bench = true; break;
+		case 'C': n.o.check_nb = true; break;
+		case 'K': n.o.mode = "backends"; break;
+		case 'n': n.o.name = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (n.o.min_size < 60 || n.o.max_size > FRAME_MAX || n.o.ring > RX_SLOTS ||
+	    n.o.min_size > n.o.max_size || n.o.rx_buf < 16 ||
+	    n.o.rx_buf > RX_BUF_MAX) {
+		usage(stderr);
+		return 2;
+	}
+	ret = net_open(&n);
+	if (ret) {
+		result(false, "%s: setup on %s: %s", n.o.name, n.o.device, strerror(-ret));
+		return 1;
+	}
+	if (!strcmp(n.o.mode, "backends")) {
+		run_backends(&n);
+		n.o.frames = 500;
+		n.o.mode = "both";
+	}
+	if (strcmp(n.o.mode, "rx"))
+		run_tx(&n);
+	if (strcmp(n.o.mode, "tx"))
+		run_rx(&n);
+	close(n.dev);
+	close(n.pkt);
+	close(n.tap);
+	return failures ? 1 : 0;
+}

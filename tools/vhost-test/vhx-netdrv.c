@@ -44,6 +44,7 @@
 
 struct opts {
 	const char *device, *name;
+	const char *packet;	/* "A:B": packet-socket backend on A, checker on B */
 	unsigned int frames, ring, min_size, max_size, rx_buf;
 	bool mrg, event_idx, indirect, net_hdr, bench, check_nb;
 	const char *mode;	/* tx, rx, both */
@@ -140,6 +141,45 @@ static bool ours(const uint8_t *f, unsigned int len)
 	return len >= 22 && f[12] == (ETH_TYPE >> 8) && f[13] == (ETH_TYPE & 0xff);
 }
 
+static int packet_bind(int fd, const char *ifname)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = if_nametoindex(ifname) };
+
+	if (!sll.sll_ifindex)
+		return -ENODEV;
+	return bind(fd, (struct sockaddr *)&sll, sizeof(sll)) ? -errno : 0;
+}
+
+/*
+ * A raw packet socket as the backend, on interface A of a veth pair; the
+ * checker on B.  The backend must not hear its own transmissions.
+ */
+static int packet_open(struct net *n)
+{
+	char a[IFNAMSIZ], *b;
+	int one = 1, ret;
+
+	snprintf(a, sizeof(a), "%s", n->o.packet);
+	b = strchr(a, ':');
+	if (!b)
+		return -EINVAL;
+	*b++ = 0;
+	n->tap = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	n->pkt = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (n->tap < 0 || n->pkt < 0)
+		return -errno;
+	if (setsockopt(n->tap, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)))
+		return -errno;
+	ret = packet_bind(n->tap, a);
+	if (!ret)
+		ret = packet_bind(n->pkt, b);
+	snprintf(n->ifname, sizeof(n->ifname), "%s", b);
+	n->ifindex = if_nametoindex(b);
+	return ret;
+}
+
 static int tap_open(struct net *n)
 {
 	struct ifreq ifr = { 0 };
@@ -174,6 +214,9 @@ static int tap_open(struct net *n)
 		return fd;
 	n->ifindex = if_nametoindex(n->ifname);
 
+	/* A TX benchmark needs no listener: frames die in the stack. */
+	if (n->o.bench && !strcmp(n->o.mode, "tx"))
+		return 0;
 	n->pkt = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	if (n->pkt < 0)
 		return -errno;
@@ -276,7 +319,7 @@ static int net_open(struct net *n)
 		n->rx_buf[i] = guestmem_alloc(&n->g, RX_BUF_MAX, 1, false);
 		n->tx_buf[i] = guestmem_alloc(&n->g, n->hlen + FRAME_MAX, 1, false);
 	}
-	ret = tap_open(n);
+	ret = n->o.packet ? packet_open(n) : tap_open(n);
 	return ret ? ret : dev_setup(n);
 }
 
@@ -330,7 +373,7 @@ static void run_tx(struct net *n)
 		while (vdrv_split_get_used(&n->q[1].v, &tok, &len) == 1)
 			done++;
 		/* Drain the packet socket as we go (it would overflow). */
-		for (;;) {
+		while (n->pkt >= 0) {
 			struct sockaddr_ll from;
 			socklen_t fl = sizeof(from);
 			ssize_t r = recvfrom(n->pkt, buf, sizeof(buf), MSG_DONTWAIT,
@@ -367,8 +410,8 @@ static void run_tx(struct net *n)
 		}
 	}
 	if (n->o.bench)
-		printf("BENCH: %s tx frames=%u secs=%.3f pps=%.0f\n", n->o.name, done,
-		       secs, done / secs);
+		printf("BENCH: %s chains=%u secs=%.6f chains_per_s=%.0f\n",
+		       n->o.name, done, secs, done / secs);
 	result(done == n->o.frames && (n->o.bench || (seen == done && !bad)),
 	       "%s: TX %u frames %u-%u B: %u sent, %u seen on the tap, %u bad, %.0f pps",
 	       n->o.name, n->o.frames, n->o.min_size, n->o.max_size, done,
@@ -466,8 +509,8 @@ static void run_rx(struct net *n)
 	}
 	secs = now() - t0;
 	if (n->o.bench)
-		printf("BENCH: %s rx frames=%u secs=%.3f pps=%.0f\n", n->o.name, got,
-		       secs, got / secs);
+		printf("BENCH: %s chains=%u secs=%.6f chains_per_s=%.0f\n",
+		       n->o.name, got, secs, got / secs);
 	result(got == n->o.frames && !bad,
 	       "%s: RX %u frames %u-%u B%s: %u received in %u buffers, %u bad, %u stray, %.0f pps",
 	       n->o.name, n->o.frames, n->o.min_size, n->o.max_size,
@@ -522,6 +565,118 @@ static void run_backends(struct net *n)
 	}
 }
 
+/*
+ * Hostile TX headers: every other frame is bad (a GSO type that does not
+ * exist, TCP GSO with size 0, a checksum offset past the frame, a frame
+ * shorter than an Ethernet header).  The device must return every buffer,
+ * and exactly the good frames must come out of the tap, in order.
+ */
+static void run_tx_hostile(struct net *n)
+{
+	unsigned int sent = 0, done = 0, good = 0, seen = 0, bad = 0, i;
+	uint8_t buf[FRAME_MAX + 64];
+
+	for (i = 0; i < 400 && done == sent; i++) {
+		uint8_t *b = n->tx_buf[i % RX_SLOTS];
+		struct virtio_net_hdr_mrg_rxbuf *h = (void *)b;
+		unsigned int size = 200;
+		struct vdrv_buf vb;
+
+		memset(b, 0, n->hlen);
+		frame_fill(b + n->hlen, size, good);
+		switch (i % 8) {
+		case 1:
+			h->hdr.gso_type = 0x55;
+			h->hdr.gso_size = 100;
+			break;
+		case 3:
+			h->hdr.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+			h->hdr.gso_size = 0;
+			break;
+		case 5:
+			h->hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+			h->hdr.csum_start = 60000;
+			h->hdr.csum_offset = 16;
+			break;
+		case 7:
+			size = 6;
+			break;
+		default:
+			good++;
+		}
+		vb = (struct vdrv_buf){ b, n->hlen + size };
+		if (vdrv_split_add(&n->q[1].v, &vb, 1, NULL, 0, b, false))
+			break;
+		sent++;
+		kick(&n->q[1]);
+		while (done < sent) {
+			void *tok;
+			uint32_t len;
+
+			if (vdrv_split_get_used(&n->q[1].v, &tok, &len) == 1)
+				done++;
+			else if (!wait_call(&n->q[1], 5000))
+				break;
+		}
+	}
+	while (seen < good) {
+		struct pollfd p = { .fd = n->pkt, .events = POLLIN };
+		ssize_t r;
+
+		if (poll(&p, 1, 2000) != 1)
+			break;
+		r = recv(n->pkt, buf, sizeof(buf), 0);
+		if (r > 0 && ours(buf, r)) {
+			if (frame_check(buf, r, seen))
+				bad++;
+			seen++;
+		}
+	}
+	result(done == sent && sent == 400 && seen == good && !bad,
+	       "%s: hostile TX headers: %u/%u buffers returned, %u good frames of %u out, %u bad",
+	       n->o.name, done, sent, seen, good, bad);
+}
+
+/*
+ * RING_RESET as QEMU does it, on the TX queue while RX stays attached:
+ * detach, read the base (it must be all we offered), set the ring up again
+ * from there, re-attach.  Traffic must flow both ways afterwards.
+ */
+static void run_reset(struct net *n)
+{
+	struct q *q = &n->q[1];
+	struct vhx_vring_file b = { 1, -1 };
+	struct vhx_vring_state s = { 1, 0 };
+	struct vhx_vring_addr a = { .index = 1,
+		.desc_user_addr = (uintptr_t)guestmem_hva(&n->g, q->v.desc),
+		.avail_user_addr = (uintptr_t)guestmem_hva(&n->g, q->v.avail),
+		.used_user_addr = (uintptr_t)guestmem_hva(&n->g, q->v.used) };
+	struct vhx_vring_file kf = { 1, q->kick };
+	int ret;
+
+	ret = io(n->dev, VHX_NET_SET_BACKEND, &b);
+	if (!ret)
+		ret = io(n->dev, VHX_GET_VRING_BASE, &s);
+	result(!ret && s.num == q->v.published,
+	       "%s: TX queue reset: base %u after %u offered", n->o.name, s.num,
+	       q->v.published);
+	s.num = n->o.ring;
+	if (!ret)
+		ret = io(n->dev, VHX_SET_VRING_NUM, &s);
+	s.num = q->v.published;
+	if (!ret)
+		ret = io(n->dev, VHX_SET_VRING_BASE, &s);
+	if (!ret)
+		ret = io(n->dev, VHX_SET_VRING_ADDR, &a);
+	if (!ret)
+		ret = io(n->dev, VHX_SET_VRING_KICK, &kf);
+	b.fd = n->tap;
+	if (!ret)
+		ret = io(n->dev, VHX_NET_SET_BACKEND, &b);
+	result(!ret, "%s: TX queue set up again and re-attached (%s)", n->o.name,
+	       ret ? strerror(-ret) : "ok");
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -537,6 +692,9 @@ static void usage(FILE *f)
 		"  --bench         no data checks; print BENCH lines\n"
 		"  --check-num-buffers  without --mrg, num_buffers must be 1\n"
 		"  --backends      hostile NET_SET_BACKEND fds instead of traffic\n"
+		"  --reset         TX, RX, reset the TX queue, TX and RX again\n"
+		"  --hostile-tx    TX frames with bad headers among good ones\n"
+		"  --packet A:B    backend: a packet socket on A (veth), checker on B\n"
 		"  --name NAME     for the PASS lines\n");
 }
 
@@ -557,6 +715,9 @@ int main(int argc, char **argv)
 		{ "bench", no_argument, NULL, 'B' },
 		{ "check-num-buffers", no_argument, NULL, 'C' },
 		{ "backends", no_argument, NULL, 'K' },
+		{ "reset", no_argument, NULL, 'R' },
+		{ "hostile-tx", no_argument, NULL, 'T' },
+		{ "packet", required_argument, NULL, 'P' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -583,6 +744,9 @@ int main(int argc, char **argv)
 		case 'B': n.o.bench = true; break;
 		case 'C': n.o.check_nb = true; break;
 		case 'K': n.o.mode = "backends"; break;
+		case 'R': n.o.mode = "reset"; break;
+		case 'T': n.o.mode = "hostile-tx"; break;
+		case 'P': n.o.packet = optarg; n.o.net_hdr = true; break;
 		case 'n': n.o.name = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -599,6 +763,18 @@ int main(int argc, char **argv)
 		result(false, "%s: setup on %s: %s", n.o.name, n.o.device, strerror(-ret));
 		return 1;
 	}
+	if (!strcmp(n.o.mode, "hostile-tx")) {
+		run_tx_hostile(&n);
+		n.o.frames = 300;
+		n.o.mode = "both";
+	}
+	if (!strcmp(n.o.mode, "reset")) {
+		n.o.mode = "both";
+		run_tx(&n);
+		run_rx(&n);
+		run_reset(&n);
+		n.rnd = 99;
+	}
 	if (!strcmp(n.o.mode, "backends")) {
 		run_backends(&n);
 		n.o.frames = 500;
@@ -609,7 +785,8 @@ int main(int argc, char **argv)
 	if (strcmp(n.o.mode, "tx"))
 		run_rx(&n);
 	close(n.dev);
-	close(n.pkt);
+	if (n.pkt >= 0)
+		close(n.pkt);
 	close(n.tap);
 	return failures ? 1 : 0;
 }

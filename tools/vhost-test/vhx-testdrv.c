@@ -533,7 +533,7 @@ static int mode_traffic(struct opts *o)
 	bytes = d.q[0].t.bytes_out + d.q[0].t.bytes_in +
 		(o->queues > 1 ? d.q[1].t.bytes_out + d.q[1].t.bytes_in : 0);
 	if (o->bench)
-		printf("BENCH: %s chains=%llu secs=%.3f chains_per_s=%.0f MB_per_s=%.1f\n",
+		printf("BENCH: %s chains=%llu secs=%.6f chains_per_s=%.0f MB_per_s=%.1f\n",
 		       o->name, (unsigned long long)drv_completed(&d), secs,
 		       drv_completed(&d) / secs, bytes / secs / 1e6);
 	result(!ret && drv_no_errors(&d) && drv_completed(&d) == total,

@@ -33,6 +33,27 @@ both "ring 64" --frames 2000 --ring 64 --mrg
 both "ring 1024, 60 B frames" --frames 5000 --ring 1024 --min-size 60 --max-size 60
 both "1514 B frames" --frames 2000 --min-size 1514 --max-size 1514 --mrg
 both "hostile backends" --backends
+# Hostile TX headers: vhx drops the bad frame, returns its buffer and goes
+# on.  Debian's 6.1/6.12 vhost_net instead leaves the bad descriptor
+# unconsumed and stops, so that guest's TX queue stalls on it for good
+# (its own loss, not the host's): vhx only.
+run --device /dev/vhx-net --name "vhx-net hostile TX headers" --hostile-tx
+both "ring reset of TX while RX stays up" --reset --frames 1000 --mrg --event-idx
+
+# A raw AF_PACKET socket as the backend, on one end of a veth pair; the
+# device owns the header (packet sockets have none).
+# (Modules cannot autoload in the lane: see Documentation/testing.md.)
+t_run "load veth" modprobe veth
+ip link add vhxp0 type veth peer name vhxp1
+for i in vhxp0 vhxp1; do
+	echo 1 >/proc/sys/net/ipv6/conf/$i/disable_ipv6
+	ip link set $i up
+done
+# Ring 16: a veth hands frames to its peer through the per-CPU backlog, and
+# bursts of hundreds overflow it on one vCPU (both devices lose the same
+# frames then); small bursts make every frame count.
+both "AF_PACKET backend" --packet vhxp0:vhxp1 --frames 2000 --mrg --ring 16
+ip link del vhxp0
 
 # A deliberate difference: with VERSION_1 the header has num_buffers even
 # without MRG_RXBUF, and the spec wants it set (1).  vhx sets it; Debian's

@@ -461,14 +461,19 @@ int vhx_ring_enable_notify(struct vhx_ring *r)
 	return idx != r->avail_idx;
 }
 
-/* Mark dirty the first @written bytes of the chain's writable buffers. */
+/*
+ * Mark dirty the first @written bytes of the chain's writable buffers.
+ * Nothing to do (and no span array to look at) unless logging is on.
+ */
 int vhx_ring_log_chain(struct vhx_ring *r, const struct vhx_chain *c,
 		       u64 written)
 {
+	const struct vhx_log_span *span;
 	unsigned int i;
 
-	const struct vhx_log_span *span = r->log + c->log_off;
-
+	if (!r->log || !r->log_base)
+		return 0;
+	span = r->log + c->log_off;
 	for (i = 0; i < c->nlog && written; i++) {
 		u64 len = min(written, span[i].len);
 

@@ -66,11 +66,15 @@ static void vhx_vq_reset(struct vhx_vq *vq)
 	vq->nused = 0;
 }
 
-int vhx_dev_init(struct vhx_dev *dev, struct vhx_vq **vqs, unsigned int nvqs,
-		 u64 features, unsigned int weight, unsigned int byte_weight)
+static void vhx_dev_cleanup(struct vhx_dev *dev);
+
+int vhx_dev_init(struct vhx_dev *dev, const struct vhx_dev_ops *ops,
+		 struct vhx_vq **vqs, unsigned int nvqs, u64 features,
+		 unsigned int weight, unsigned int byte_weight)
 {
 	unsigned int i;
 
+	dev->ops = ops;
 	mutex_init(&dev->mutex);
 	init_llist_head(&dev->work_list);
 	dev->vqs = vqs;
@@ -139,8 +143,8 @@ static void vhx_dev_release_owner(struct vhx_dev *dev)
 	dev->mm = NULL;
 }
 
-/* On release: backends already stopped by the device. */
-void vhx_dev_cleanup(struct vhx_dev *dev)
+/* Free what the device core holds; backends must be stopped. */
+static void vhx_dev_cleanup(struct vhx_dev *dev)
 {
 	unsigned int i;
 
@@ -153,7 +157,7 @@ void vhx_dev_cleanup(struct vhx_dev *dev)
 	}
 }
 
-int vhx_dev_check_owner(struct vhx_dev *dev)
+static int vhx_dev_check_owner(struct vhx_dev *dev)
 {
 	return dev->mm && dev->mm == current->mm ? 0 : -EPERM;
 }
@@ -173,12 +177,6 @@ static long vhx_dev_set_owner(struct vhx_dev *dev)
 		dev->mm = NULL;
 	}
 	return ret;
-}
-
-/* RESET_OWNER: the device stopped its backends; forget the owner. */
-void vhx_dev_reset_owner(struct vhx_dev *dev)
-{
-	vhx_dev_release_owner(dev);
 }
 
 /* Bitmap bytes needed to log every page of the memory table. */
@@ -240,8 +238,8 @@ static long vhx_set_features(struct vhx_dev *dev, u64 features)
  * the owner check: a launcher may probe before it owns the device.
  * Returns -ENOIOCTLCMD for anything else.
  */
-long vhx_dev_features_ioctl(struct vhx_dev *dev, unsigned int ioctl,
-			    void __user *argp)
+static long vhx_dev_features_ioctl(struct vhx_dev *dev, unsigned int ioctl,
+				   void __user *argp)
 {
 	u64 __user *words = argp + sizeof(u64);
 	u64 features, count, i;
@@ -592,21 +590,10 @@ static long vhx_vring_ioctl(struct vhx_dev *dev, unsigned int ioctl,
 	return ret;
 }
 
-/*
- * The ioctls every device shares, called with dev->mutex held.  The device
- * handles its own (backends, RESET_OWNER) first; -ENOIOCTLCMD means "not
- * ours either".
- */
-long vhx_dev_ioctl(struct vhx_dev *dev, unsigned int ioctl, void __user *argp)
+/* The owner's ioctls every device shares; -ENOIOCTLCMD for others. */
+static long vhx_dev_ioctl(struct vhx_dev *dev, unsigned int ioctl,
+			  void __user *argp)
 {
-	long ret;
-
-	if (ioctl == VHX_SET_OWNER)
-		return vhx_dev_set_owner(dev);
-	ret = vhx_dev_check_owner(dev);
-	if (ret)
-		return ret;
-
 	switch (ioctl) {
 	case VHX_SET_MEM_TABLE:
 		return vhx_set_mem_table(dev, argp);
@@ -616,6 +603,66 @@ long vhx_dev_ioctl(struct vhx_dev *dev, unsigned int ioctl, void __user *argp)
 		return vhx_set_log_fd(dev, argp);
 	}
 	return vhx_vring_ioctl(dev, ioctl, argp);
+}
+
+static void vhx_features_changed(struct vhx_dev *dev)
+{
+	if (dev->ops->features_changed)
+		dev->ops->features_changed(dev);
+}
+
+/*
+ * Every vhx device's ioctl entry point (file->private_data is its
+ * vhx_dev).  Feature ioctls answer anyone, as upstream's net device does;
+ * everything else is the owner's.  The device's own ioctls come before the
+ * shared ones; what neither knows is -ENOTTY.
+ */
+long vhx_dev_unlocked_ioctl(struct file *f, unsigned int ioctl,
+			    unsigned long arg)
+{
+	struct vhx_dev *dev = f->private_data;
+	void __user *argp = (void __user *)arg;
+	long ret;
+
+	mutex_lock(&dev->mutex);
+	ret = vhx_dev_features_ioctl(dev, ioctl, argp);
+	if (ret != -ENOIOCTLCMD) {
+		if (!ret && (ioctl == VHX_SET_FEATURES ||
+			     ioctl == VHX_SET_FEATURES_ARRAY))
+			vhx_features_changed(dev);
+		goto out;
+	}
+	if (ioctl == VHX_SET_OWNER) {
+		ret = vhx_dev_set_owner(dev);
+		goto out;
+	}
+	ret = vhx_dev_check_owner(dev);
+	if (ret)
+		goto out;
+	if (ioctl == VHX_RESET_OWNER) {
+		dev->ops->stop(dev);
+		vhx_dev_release_owner(dev);
+		vhx_features_changed(dev);
+		goto out;
+	}
+	ret = dev->ops->ioctl(dev, ioctl, argp);
+	if (ret != -ENOIOCTLCMD)
+		goto out;
+	ret = vhx_dev_ioctl(dev, ioctl, argp);
+	if (ret == -ENOIOCTLCMD)
+		ret = -ENOTTY;
+	else
+		vhx_dev_flush(dev);
+out:
+	mutex_unlock(&dev->mutex);
+	return ret;
+}
+
+/* On the last close: stop the backends and free the core's state. */
+void vhx_dev_release(struct vhx_dev *dev)
+{
+	dev->ops->stop(dev);
+	vhx_dev_cleanup(dev);
 }
 
 /*

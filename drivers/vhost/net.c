@@ -433,55 +433,34 @@ static void vhx_net_set_hlen(struct vhx_net *n)
 	}
 }
 
-static void vhx_net_stop(struct vhx_net *n)
+static void vhx_net_stop(struct vhx_dev *dev)
 {
+	struct vhx_net *n = container_of(dev, struct vhx_net, dev);
 	unsigned int i;
 
 	for (i = 0; i < VHX_NET_NVQS; i++)
 		vhx_net_detach(&n->vqs[i]);
 }
 
-static long vhx_net_ioctl(struct file *f, unsigned int ioctl,
-			  unsigned long arg)
+static long vhx_net_own_ioctl(struct vhx_dev *dev, unsigned int ioctl,
+			      void __user *argp)
 {
-	struct vhx_net *n = f->private_data;
-	void __user *argp = (void __user *)arg;
-	long ret;
-
-	mutex_lock(&n->dev.mutex);
-	ret = vhx_dev_features_ioctl(&n->dev, ioctl, argp);
-	if (ret != -ENOIOCTLCMD) {
-		if (!ret && (ioctl == VHX_SET_FEATURES ||
-			     ioctl == VHX_SET_FEATURES_ARRAY))
-			vhx_net_set_hlen(n);
-		goto out;
-	}
-	if (ioctl != VHX_SET_OWNER) {
-		ret = vhx_dev_check_owner(&n->dev);
-		if (ret)
-			goto out;
-	}
-	switch (ioctl) {
-	case VHX_NET_SET_BACKEND:
-		ret = vhx_net_set_backend(n, argp);
-		break;
-	case VHX_RESET_OWNER:
-		vhx_net_stop(n);
-		vhx_dev_reset_owner(&n->dev);
-		vhx_net_set_hlen(n);
-		ret = 0;
-		break;
-	default:
-		ret = vhx_dev_ioctl(&n->dev, ioctl, argp);
-		if (ret == -ENOIOCTLCMD)
-			ret = -ENOTTY;
-		else
-			vhx_dev_flush(&n->dev);
-	}
-out:
-	mutex_unlock(&n->dev.mutex);
-	return ret;
+	if (ioctl == VHX_NET_SET_BACKEND)
+		return vhx_net_set_backend(container_of(dev, struct vhx_net, dev),
+					   argp);
+	return -ENOIOCTLCMD;
 }
+
+static void vhx_net_features_changed(struct vhx_dev *dev)
+{
+	vhx_net_set_hlen(container_of(dev, struct vhx_net, dev));
+}
+
+static const struct vhx_dev_ops vhx_net_ops = {
+	.ioctl			= vhx_net_own_ioctl,
+	.stop			= vhx_net_stop,
+	.features_changed	= vhx_net_features_changed,
+};
 
 static int vhx_net_open(struct inode *inode, struct file *f)
 {
@@ -503,8 +482,8 @@ static int vhx_net_open(struct inode *inode, struct file *f)
 		n->vqs[i].vq.handle_kick = vhx_net_handle_kick;
 		n->vqp[i] = &n->vqs[i].vq;
 	}
-	ret = vhx_dev_init(&n->dev, n->vqp, VHX_NET_NVQS, VHX_NET_FEATURES,
-			   VHX_NET_WEIGHT, VHX_NET_BYTE_WEIGHT);
+	ret = vhx_dev_init(&n->dev, &vhx_net_ops, n->vqp, VHX_NET_NVQS,
+			   VHX_NET_FEATURES, VHX_NET_WEIGHT, VHX_NET_BYTE_WEIGHT);
 	if (ret) {
 		kvfree(n->vqs[VHX_NET_RX].chains);
 		kvfree(n);
@@ -515,16 +494,15 @@ static int vhx_net_open(struct inode *inode, struct file *f)
 	vhx_poll_init(&n->vqs[VHX_NET_TX].sock_poll, vhx_net_handle_sock,
 		      EPOLLOUT, &n->dev);
 	vhx_net_set_hlen(n);
-	f->private_data = n;
+	f->private_data = &n->dev;
 	return stream_open(inode, f);
 }
 
 static int vhx_net_release(struct inode *inode, struct file *f)
 {
-	struct vhx_net *n = f->private_data;
+	struct vhx_net *n = container_of(f->private_data, struct vhx_net, dev);
 
-	vhx_net_stop(n);
-	vhx_dev_cleanup(&n->dev);
+	vhx_dev_release(&n->dev);
 	kvfree(n->vqs[VHX_NET_RX].chains);
 	kvfree(n);
 	return 0;
@@ -534,7 +512,7 @@ static const struct file_operations vhx_net_fops = {
 	.owner		= THIS_MODULE,
 	.open		= vhx_net_open,
 	.release	= vhx_net_release,
-	.unlocked_ioctl	= vhx_net_ioctl,
+	.unlocked_ioctl	= vhx_dev_unlocked_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };
 

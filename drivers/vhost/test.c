@@ -142,45 +142,29 @@ static long vhx_test_set_backend(struct vhx_test *t,
 	return vhx_vq_start(vq, vhx_test_backend(vq));
 }
 
-static long vhx_test_ioctl(struct file *f, unsigned int ioctl,
-			   unsigned long arg)
+static long vhx_test_own_ioctl(struct vhx_dev *dev, unsigned int ioctl,
+			       void __user *argp)
 {
-	struct vhx_test *t = f->private_data;
-	void __user *argp = (void __user *)arg;
-	long ret;
+	struct vhx_test *t = container_of(dev, struct vhx_test, dev);
 
-	mutex_lock(&t->dev.mutex);
-	ret = vhx_dev_features_ioctl(&t->dev, ioctl, argp);
-	if (ret != -ENOIOCTLCMD)
-		goto out;
-	if (ioctl != VHX_SET_OWNER) {
-		ret = vhx_dev_check_owner(&t->dev);
-		if (ret)
-			goto out;
-	}
 	switch (ioctl) {
 	case VHX_TEST_RUN:
-		ret = vhx_test_run(t, argp);
-		break;
+		return vhx_test_run(t, argp);
 	case VHX_TEST_SET_BACKEND:
-		ret = vhx_test_set_backend(t, argp);
-		break;
-	case VHX_RESET_OWNER:
-		vhx_test_stop(t);
-		vhx_dev_reset_owner(&t->dev);
-		ret = 0;
-		break;
-	default:
-		ret = vhx_dev_ioctl(&t->dev, ioctl, argp);
-		if (ret == -ENOIOCTLCMD)
-			ret = -ENOTTY;
-		else
-			vhx_dev_flush(&t->dev);
+		return vhx_test_set_backend(t, argp);
 	}
-out:
-	mutex_unlock(&t->dev.mutex);
-	return ret;
+	return -ENOIOCTLCMD;
 }
+
+static void vhx_test_stop_dev(struct vhx_dev *dev)
+{
+	vhx_test_stop(container_of(dev, struct vhx_test, dev));
+}
+
+static const struct vhx_dev_ops vhx_test_ops = {
+	.ioctl	= vhx_test_own_ioctl,
+	.stop	= vhx_test_stop_dev,
+};
 
 static int vhx_test_open(struct inode *inode, struct file *f)
 {
@@ -195,22 +179,23 @@ static int vhx_test_open(struct inode *inode, struct file *f)
 		t->vqs[i].handle_kick = vhx_test_handle_kick;
 		t->vqp[i] = &t->vqs[i];
 	}
-	ret = vhx_dev_init(&t->dev, t->vqp, VHX_TEST_NVQS, VHX_TEST_FEATURES,
-			   VHX_TEST_WEIGHT, VHX_TEST_BYTE_WEIGHT);
+	ret = vhx_dev_init(&t->dev, &vhx_test_ops, t->vqp, VHX_TEST_NVQS,
+			   VHX_TEST_FEATURES, VHX_TEST_WEIGHT,
+			   VHX_TEST_BYTE_WEIGHT);
 	if (ret) {
 		kfree(t);
 		return ret;
 	}
-	f->private_data = t;
+	f->private_data = &t->dev;
 	return stream_open(inode, f);
 }
 
 static int vhx_test_release(struct inode *inode, struct file *f)
 {
-	struct vhx_test *t = f->private_data;
+	struct vhx_test *t = container_of(f->private_data, struct vhx_test,
+					  dev);
 
-	vhx_test_stop(t);
-	vhx_dev_cleanup(&t->dev);
+	vhx_dev_release(&t->dev);
 	kfree(t);
 	return 0;
 }
@@ -219,7 +204,7 @@ static const struct file_operations vhx_test_fops = {
 	.owner		= THIS_MODULE,
 	.open		= vhx_test_open,
 	.release	= vhx_test_release,
-	.unlocked_ioctl	= vhx_test_ioctl,
+	.unlocked_ioctl	= vhx_dev_unlocked_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };
 

@@ -69,7 +69,19 @@ struct vhx_vq {
 	unsigned int nused;
 };
 
+/* What a device adds to the ioctls every device shares (dev.c). */
+struct vhx_dev_ops {
+	/* Its own ioctls, owner checked; -ENOIOCTLCMD for any other. */
+	long (*ioctl)(struct vhx_dev *dev, unsigned int ioctl,
+		      void __user *argp);
+	/* Stop every backend: before RESET_OWNER and on release. */
+	void (*stop)(struct vhx_dev *dev);
+	/* The acked features changed (optional). */
+	void (*features_changed)(struct vhx_dev *dev);
+};
+
 struct vhx_dev {
+	const struct vhx_dev_ops *ops;
 	struct mutex mutex;
 	struct mm_struct *mm;		/* the owner's; NULL: no owner */
 	struct task_struct *worker;
@@ -98,15 +110,12 @@ int vhx_poll_start(struct vhx_poll *poll, struct file *file);
 void vhx_poll_stop(struct vhx_poll *poll);
 
 /* dev.c */
-int vhx_dev_init(struct vhx_dev *dev, struct vhx_vq **vqs, unsigned int nvqs,
-		 u64 features, unsigned int weight, unsigned int byte_weight);
-void vhx_dev_cleanup(struct vhx_dev *dev);
-long vhx_dev_ioctl(struct vhx_dev *dev, unsigned int ioctl,
-		   void __user *argp);
-long vhx_dev_features_ioctl(struct vhx_dev *dev, unsigned int ioctl,
-			    void __user *argp);
-int vhx_dev_check_owner(struct vhx_dev *dev);
-void vhx_dev_reset_owner(struct vhx_dev *dev);
+int vhx_dev_init(struct vhx_dev *dev, const struct vhx_dev_ops *ops,
+		 struct vhx_vq **vqs, unsigned int nvqs, u64 features,
+		 unsigned int weight, unsigned int byte_weight);
+void vhx_dev_release(struct vhx_dev *dev);
+long vhx_dev_unlocked_ioctl(struct file *f, unsigned int ioctl,
+			    unsigned long arg);
 int vhx_vq_start(struct vhx_vq *vq, void *backend);
 void vhx_vq_stop(struct vhx_vq *vq);
 void vhx_vq_add_used(struct vhx_vq *vq, u16 head, u32 len);

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "guestmem.h"
+#include "util.h"
 #include "traffic.h"
 #include "../../drivers/virtio/vring_split.h"
 #include "../../include/uapi/linux/vhx.h"
@@ -67,33 +68,9 @@ struct net {
 	unsigned int rnd;
 };
 
-static int failures;
 
-static void result(bool ok, const char *fmt, ...)
-{
-	va_list ap;
 
-	printf("%s: ", ok ? "PASS" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	failures += !ok;
-}
 
-static int io(int fd, unsigned long req, void *arg)
-{
-	return ioctl(fd, req, arg) ? -errno : 0;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static unsigned int rnd(struct net *n, unsigned int lo, unsigned int hi)
 {
@@ -232,6 +209,16 @@ static int tap_open(struct net *n)
 	return 0;
 }
 
+static struct vhx_vring_addr vring_addr(struct net *n, unsigned int i)
+{
+	struct vhx_vring_addr a = { .index = i,
+		.desc_user_addr = (uintptr_t)guestmem_hva(&n->g, n->q[i].v.desc),
+		.avail_user_addr = (uintptr_t)guestmem_hva(&n->g, n->q[i].v.avail),
+		.used_user_addr = (uintptr_t)guestmem_hva(&n->g, n->q[i].v.used) };
+
+	return a;
+}
+
 static int dev_setup(struct net *n)
 {
 	uint64_t f = (1ULL << VIRTIO_F_VERSION_1), have;
@@ -266,10 +253,7 @@ static int dev_setup(struct net *n)
 	for (i = 0; i < 2; i++) {
 		struct q *q = &n->q[i];
 		struct vhx_vring_state s = { i, n->o.ring };
-		struct vhx_vring_addr a = { .index = i,
-			.desc_user_addr = (uintptr_t)guestmem_hva(&n->g, q->v.desc),
-			.avail_user_addr = (uintptr_t)guestmem_hva(&n->g, q->v.avail),
-			.used_user_addr = (uintptr_t)guestmem_hva(&n->g, q->v.used) };
+		struct vhx_vring_addr a = vring_addr(n, i);
 		struct vhx_vring_file kf = { i, q->kick }, cf = { i, q->call };
 
 		if ((ret = io(n->dev, VHX_SET_VRING_NUM, &s)))
@@ -647,10 +631,7 @@ static void run_reset(struct net *n)
 	struct q *q = &n->q[1];
 	struct vhx_vring_file b = { 1, -1 };
 	struct vhx_vring_state s = { 1, 0 };
-	struct vhx_vring_addr a = { .index = 1,
-		.desc_user_addr = (uintptr_t)guestmem_hva(&n->g, q->v.desc),
-		.avail_user_addr = (uintptr_t)guestmem_hva(&n->g, q->v.avail),
-		.used_user_addr = (uintptr_t)guestmem_hva(&n->g, q->v.used) };
+	struct vhx_vring_addr a = vring_addr(n, 1);
 	struct vhx_vring_file kf = { 1, q->kick };
 	int ret;
 

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "guestmem.h"
+#include "util.h"
 #include "traffic.h"
 #include "../../include/uapi/linux/vhx.h"
 
@@ -62,27 +63,8 @@ struct drv {
 	size_t log_size;
 };
 
-static int failures;
 
-static void result(bool ok, const char *fmt, ...)
-{
-	va_list ap;
 
-	printf("%s: ", ok ? "PASS" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
-
-/* ioctl, returning 0 or -errno. */
-static int io(int fd, unsigned long req, void *arg)
-{
-	return ioctl(fd, req, arg) ? -errno : 0;
-}
 
 static int io_state(int fd, unsigned long req, unsigned int idx,
 		    unsigned int num)
@@ -99,13 +81,6 @@ static int io_file(int fd, unsigned long req, unsigned int idx, int efd)
 	return io(fd, req, &f);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int drv_mem_table(struct drv *d, bool split)
 {

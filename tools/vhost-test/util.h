@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small helpers the vhx test tools share.
+ */
+#ifndef _VHX_UTIL_H
+#define _VHX_UTIL_H
+
+#include <stdbool.h>
+
+/* Failed checks so far (result() counts them). */
+extern int failures;
+
+/* Print "PASS: ..." or "FAIL: ..." (the scripts/lib.sh protocol). */
+void result(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ioctl(), returning 0 or -errno. */
+int io(int fd, unsigned long req, void *arg);
+/* Monotonic seconds. */
+double now(void);
+
+#endif /* _VHX_UTIL_H */

@@ -328,6 +328,30 @@ static bool wait_call(struct q *q, int ms)
 	return read(q->call, &v, sizeof(v)) == sizeof(v);
 }
 
+/*
+ * Wait (up to 2 s between frames) until frames [*seen, want) have come out
+ * on the packet socket, checking each.
+ */
+static void collect_tail(struct net *n, unsigned int want, unsigned int *seen,
+			 unsigned int *bad)
+{
+	uint8_t buf[FRAME_MAX + 64];
+
+	while (*seen < want) {
+		struct pollfd p = { .fd = n->pkt, .events = POLLIN };
+		ssize_t r;
+
+		if (poll(&p, 1, 2000) != 1)
+			break;
+		r = recv(n->pkt, buf, sizeof(buf), 0);
+		if (r > 0 && ours(buf, r)) {
+			if (frame_check(buf, r, *seen))
+				(*bad)++;
+			(*seen)++;
+		}
+	}
+}
+
 /* TX: the guest sends; the packet socket checks what comes out. */
 static void run_tx(struct net *n)
 {
@@ -380,19 +404,8 @@ static void run_tx(struct net *n)
 	}
 	secs = now() - t0;
 	/* Let the last frames reach the packet socket. */
-	while (!n->o.bench && seen < done) {
-		struct pollfd p = { .fd = n->pkt, .events = POLLIN };
-		ssize_t r;
-
-		if (poll(&p, 1, 2000) != 1)
-			break;
-		r = recv(n->pkt, buf, sizeof(buf), 0);
-		if (r > 0 && ours(buf, r)) {
-			if (frame_check(buf, r, seen))
-				bad++;
-			seen++;
-		}
-	}
+	if (!n->o.bench)
+		collect_tail(n, done, &seen, &bad);
 	if (n->o.bench)
 		printf("BENCH: %s chains=%u secs=%.6f chains_per_s=%.0f\n",
 		       n->o.name, done, secs, done / secs);
@@ -558,7 +571,6 @@ static void run_backends(struct net *n)
 static void run_tx_hostile(struct net *n)
 {
 	unsigned int sent = 0, done = 0, good = 0, seen = 0, bad = 0, i;
-	uint8_t buf[FRAME_MAX + 64];
 
 	for (i = 0; i < 400 && done == sent; i++) {
 		uint8_t *b = n->tx_buf[i % RX_SLOTS];
@@ -603,19 +615,7 @@ static void run_tx_hostile(struct net *n)
 				break;
 		}
 	}
-	while (seen < good) {
-		struct pollfd p = { .fd = n->pkt, .events = POLLIN };
-		ssize_t r;
-
-		if (poll(&p, 1, 2000) != 1)
-			break;
-		r = recv(n->pkt, buf, sizeof(buf), 0);
-		if (r > 0 && ours(buf, r)) {
-			if (frame_check(buf, r, seen))
-				bad++;
-			seen++;
-		}
-	}
+	collect_tail(n, good, &seen, &bad);
 	result(done == sent && sent == 400 && seen == good && !bad,
 	       "%s: hostile TX headers: %u/%u buffers returned, %u good frames of %u out, %u bad",
 	       n->o.name, done, sent, seen, good, bad);

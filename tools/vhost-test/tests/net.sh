@@ -32,6 +32,7 @@ both "header by the device (tap without vnet_hdr)" --frames 2000 --net-hdr --mrg
 both "ring 64" --frames 2000 --ring 64 --mrg
 both "ring 1024, 60 B frames" --frames 5000 --ring 1024 --min-size 60 --max-size 60
 both "1514 B frames" --frames 2000 --min-size 1514 --max-size 1514 --mrg
+both "TSO/checksum offload, 64 KiB frames" --gso --frames 50 --event-idx
 both "hostile backends" --backends
 # Hostile TX headers: vhx drops the bad frame, returns its buffer and goes
 # on.  Debian's 6.1/6.12 vhost_net instead leaves the bad descriptor

@@ -32,5 +32,5 @@ else
 	tail -n 20 "$log" | sed 's/^/  /'
 	t_fail "nested guest booted"
 fi
-echo "--- not yet: the nested guest has no network; vhx-net carries its"
-echo "    traffic once the data path lands (see README, 'Status')."
+echo "--- not yet: the nested guest has no network. vhx-net's data path is"
+echo "    tested with a tap (make check); QEMU driving it end to end comes next."

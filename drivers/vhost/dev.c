@@ -293,7 +293,7 @@ static long vhx_dev_features_ioctl(struct vhx_dev *dev, unsigned int ioctl,
 	return -ENOIOCTLCMD;
 }
 
-static bool vhx_vq_rings_ok(struct vhx_vq *vq, const struct vhx_ring *r)
+static bool vhx_rings_ok(const struct vhx_ring *r)
 {
 	size_t num = r->num;
 
@@ -426,7 +426,7 @@ static long vhx_set_vring_addr(struct vhx_vq *vq,
 	r.avail = u64_to_user_ptr(a.avail_user_addr);
 	r.used = u64_to_user_ptr(a.used_user_addr);
 	/* A running queue may move (to turn logging on): check it first. */
-	if (vq->private_data && !vhx_vq_rings_ok(vq, &r))
+	if (vq->private_data && !vhx_rings_ok(&r))
 		return -EINVAL;
 	vq->ring.desc = r.desc;
 	vq->ring.avail = r.avail;
@@ -681,7 +681,7 @@ int vhx_vq_start(struct vhx_vq *vq, void *backend)
 		ret = -EINVAL;
 		goto out;
 	}
-	if (!vhx_vq_rings_ok(vq, &vq->ring)) {
+	if (!vhx_rings_ok(&vq->ring)) {
 		ret = -EFAULT;
 		goto out;
 	}

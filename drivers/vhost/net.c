@@ -68,7 +68,6 @@ struct vhx_net_vq {
 	size_t sock_hlen;		/* header the socket reads/writes */
 	bool mergeable;
 	struct vhx_chain *chains;	/* RX: VHX_NET_MAX_MERGE */
-	u64 dropped;
 };
 
 struct vhx_net {
@@ -150,8 +149,6 @@ static void vhx_net_tx(struct vhx_net_vq *nvq)
 			break;
 		}
 		/* Any other error drops the frame (a bad header, say). */
-		if (ret < 0)
-			nvq->dropped++;
 		vhx_vq_add_used(vq, c.head, 0);
 		bytes += len;
 		if (vhx_vq_over_weight(vq, ++chains, bytes))
@@ -238,8 +235,6 @@ static int vhx_net_rx_one(struct vhx_net_vq *nvq, struct socket *sock,
 	if (ret < 0 || ret + nvq->vhx_hlen > have) {
 		/* Gone meanwhile, or truncated: give the buffers back. */
 		vhx_ring_unget(r, n);
-		if (ret >= 0)
-			nvq->dropped++;
 		return ret < 0 ? ret : 0;
 	}
 	left = ret + nvq->vhx_hlen;
@@ -313,26 +308,23 @@ out:
 	mutex_unlock(&vq->mutex);
 }
 
-static void vhx_net_handle_kick(struct vhx_work *work)
+/* A kick from the guest or news from the socket: the same work. */
+static void vhx_net_serve(struct vhx_net_vq *nvq)
 {
-	struct vhx_net_vq *nvq = to_nvq(container_of(work, struct vhx_vq,
-						     poll.work));
-
 	if (nvq->vq.index == VHX_NET_TX)
 		vhx_net_tx(nvq);
 	else
 		vhx_net_rx(nvq);
 }
 
+static void vhx_net_handle_kick(struct vhx_work *work)
+{
+	vhx_net_serve(to_nvq(container_of(work, struct vhx_vq, poll.work)));
+}
+
 static void vhx_net_handle_sock(struct vhx_work *work)
 {
-	struct vhx_net_vq *nvq = container_of(work, struct vhx_net_vq,
-					      sock_poll.work);
-
-	if (nvq->vq.index == VHX_NET_TX)
-		vhx_net_tx(nvq);
-	else
-		vhx_net_rx(nvq);
+	vhx_net_serve(container_of(work, struct vhx_net_vq, sock_poll.work));
 }
 
 /*

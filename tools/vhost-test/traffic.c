@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "traffic.h"
+#include "util.h"
 #include "../../include/uapi/linux/vhx.h"
 
 static uint64_t ops_gpa(void *opaque, const void *addr)
@@ -52,8 +53,7 @@ uint32_t traffic_adler32(const uint8_t *p, size_t n, uint32_t adler)
 
 static unsigned int rnd(struct traffic *t, unsigned int lo, unsigned int hi)
 {
-	t->rnd = t->rnd * 1103515245u + 12345u;
-	return lo + (t->rnd >> 8) % (hi - lo + 1);
+	return util_rnd(&t->rnd, lo, hi);
 }
 
 int traffic_init(struct traffic *t, struct guestmem *g, struct vdrv_split *v,

@@ -35,3 +35,9 @@ double now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
+
+unsigned int util_rnd(unsigned int *state, unsigned int lo, unsigned int hi)
+{
+	*state = *state * 1103515245u + 12345u;
+	return lo + (*state >> 8) % (hi - lo + 1);
+}

@@ -16,5 +16,7 @@ void result(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 int io(int fd, unsigned long req, void *arg);
 /* Monotonic seconds. */
 double now(void);
+/* A repeatable pseudo-random number in [lo, hi], stepping *state. */
+unsigned int util_rnd(unsigned int *state, unsigned int lo, unsigned int hi);
 
 #endif /* _VHX_UTIL_H */

@@ -74,8 +74,7 @@ struct net {
 
 static unsigned int rnd(struct net *n, unsigned int lo, unsigned int hi)
 {
-	n->rnd = n->rnd * 1103515245u + 12345u;
-	return lo + (n->rnd >> 8) % (hi - lo + 1);
+	return util_rnd(&n->rnd, lo, hi);
 }
 
 /* Frame @seq of @size bytes: Ethernet header, seq, then bytes from seq. */

@@ -170,9 +170,8 @@ static int drv_rings(struct drv *d)
 static int drv_log(struct drv *d)
 {
 	uint64_t base = (uintptr_t)d->log;
-	int ret = io(d->fd, VHX_SET_LOG_BASE, &base);
 
-	return ret ? ret : 0;
+	return io(d->fd, VHX_SET_LOG_BASE, &base);
 }
 
 /* SET_OWNER onwards, in the order the chosen launcher uses. */

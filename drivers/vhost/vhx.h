@@ -21,6 +21,7 @@
 #include <linux/poll.h>
 #include <linux/wait.h>
 
+#include "compat.h"
 #include "ring.h"
 
 struct vhx_dev;
@@ -84,7 +85,8 @@ struct vhx_dev {
 	const struct vhx_dev_ops *ops;
 	struct mutex mutex;
 	struct mm_struct *mm;		/* the owner's; NULL: no owner */
-	struct task_struct *worker;
+	struct vhx_task *task;		/* the worker; NULL: none */
+	struct vhx_task __rcu *worker;	/* what to wake; NULL: dead */
 	struct llist_head work_list;
 	struct vhx_vq **vqs;
 	unsigned int nvqs;

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The worker: one kernel thread per device that does all data-path work.
+ * The worker: one task per device that does all data-path work.
  *
- * Why a thread of our own, and not a workqueue?  Because the rings and
- * buffers are user addresses in the owner's process: the thread adopts the
- * owner's mm (kthread_use_mm) so that plain copy_from_user works on them,
- * and joins the owner's cgroups, so its CPU time is charged where the
- * guest's is.
+ * Why a task of our own, and not a workqueue?  Because the rings and
+ * buffers are user addresses in the owner's process: the task runs in the
+ * owner's mm so that plain copy_from_user works on them, and in the
+ * owner's cgroups, so its CPU time is charged where the guest's is.
+ * compat.h gives us that task: a vhost_task (a thread of the owner) where
+ * the kernel has one, a kthread that borrows the mm before.
  *
  * Work is queued lock-free: an llist push, and a wake-up.  A work item is
  * on the list at most once (the QUEUED bit), so a storm of kicks costs one
@@ -16,10 +17,13 @@
  *
  * Kicks arrive through vhx_poll: a wait-queue entry on the eventfd whose
  * wake-up callback queues the work.  Nothing runs in the waker's context.
+ *
+ * dev->worker is what queuers wake; it is RCU-protected because a vhost
+ * task can die under us (its process was killed) while kicks still
+ * arrive.  dev->task is the handle that start and stop own, under
+ * dev->mutex.
  */
-#include <linux/cgroup.h>
-#include <linux/kthread.h>
-#include <linux/sched/mm.h>
+#include <linux/rcupdate.h>
 
 #include "vhx.h"
 
@@ -32,13 +36,18 @@ void vhx_work_init(struct vhx_work *work, vhx_work_fn_t fn)
 /* Queue @work unless it is queued already.  True if we queued it. */
 bool vhx_work_queue(struct vhx_dev *dev, struct vhx_work *work)
 {
-	if (!dev->worker)
-		return false;
-	if (test_and_set_bit(VHX_WORK_QUEUED, &work->flags))
-		return false;
-	llist_add(&work->node, &dev->work_list);
-	wake_up_process(dev->worker);
-	return true;
+	struct vhx_task *worker;
+	bool queued = false;
+
+	rcu_read_lock();
+	worker = rcu_dereference(dev->worker);
+	if (worker && !test_and_set_bit(VHX_WORK_QUEUED, &work->flags)) {
+		llist_add(&work->node, &dev->work_list);
+		vhx_task_wake(worker);
+		queued = true;
+	}
+	rcu_read_unlock();
+	return queued;
 }
 
 struct vhx_flush {
@@ -62,65 +71,94 @@ void vhx_dev_flush(struct vhx_dev *dev)
 		wait_for_completion(&flush.done);
 }
 
-static int vhx_worker_fn(void *data)
+/* One pass of the task's loop: run what is queued.  False if nothing was. */
+static bool vhx_worker_fn(void *data)
 {
 	struct vhx_dev *dev = data;
 	struct vhx_work *work, *next;
 	struct llist_node *node;
 
-	kthread_use_mm(dev->mm);
-	for (;;) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (kthread_should_stop()) {
-			__set_current_state(TASK_RUNNING);
-			break;
-		}
-		node = llist_del_all(&dev->work_list);
-		if (!node) {
-			schedule();
-			continue;
-		}
-		__set_current_state(TASK_RUNNING);
-		node = llist_reverse_order(node);
-		llist_for_each_entry_safe(work, next, node, node) {
-			clear_bit(VHX_WORK_QUEUED, &work->flags);
-			/* A re-queue must see the state fn is about to read. */
-			smp_mb__after_atomic();
-			work->fn(work);
-			cond_resched();
-		}
+	node = llist_del_all(&dev->work_list);
+	if (!node)
+		return false;
+	__set_current_state(TASK_RUNNING);
+	node = llist_reverse_order(node);
+	llist_for_each_entry_safe(work, next, node, node) {
+		clear_bit(VHX_WORK_QUEUED, &work->flags);
+		/* A re-queue must see the state fn is about to read. */
+		smp_mb__after_atomic();
+		work->fn(work);
+		cond_resched();
 	}
-	kthread_unuse_mm(dev->mm);
-	return 0;
+	return true;
+}
+
+/*
+ * Take everything off the list without running it.  Flushes are the
+ * exception: someone sleeps on each, and it must be let go.
+ */
+static void vhx_worker_drain(struct vhx_dev *dev)
+{
+	struct vhx_work *work, *next;
+	struct llist_node *node;
+
+	node = llist_reverse_order(llist_del_all(&dev->work_list));
+	llist_for_each_entry_safe(work, next, node, node) {
+		clear_bit(VHX_WORK_QUEUED, &work->flags);
+		if (work->fn == vhx_flush_fn)
+			work->fn(work);
+	}
+}
+
+/*
+ * The owner process was killed, and the vhost task with it: this runs in
+ * the dying task.  Nobody may wake it from now on.  Once every queuer
+ * that saw the old pointer is done (synchronize_rcu), the list is
+ * final: flushes are completed, guest work is dropped, because the guest
+ * it would serve is gone.  The device stays open, owned and inert until
+ * it is released.
+ */
+static void vhx_worker_killed(void *data)
+{
+	struct vhx_dev *dev = data;
+
+	RCU_INIT_POINTER(dev->worker, NULL);
+	synchronize_rcu();
+	vhx_worker_drain(dev);
 }
 
 /* Called by SET_OWNER, with dev->mm already taken from current. */
 int vhx_worker_start(struct vhx_dev *dev)
 {
-	struct task_struct *task;
-	int ret;
+	struct vhx_task *task;
+	char name[TASK_COMM_LEN];
 
-	task = kthread_create(vhx_worker_fn, dev, "vhx-%d", current->pid);
+	snprintf(name, sizeof(name), "vhx-%d", current->pid);
+	task = vhx_task_create(vhx_worker_fn, vhx_worker_killed, dev, name);
 	if (IS_ERR(task))
 		return PTR_ERR(task);
-	ret = cgroup_attach_task_all(current, task);
-	if (ret) {
-		kthread_stop(task);
-		return ret;
-	}
-	dev->worker = task;
-	wake_up_process(task);
+	dev->task = task;
+	rcu_assign_pointer(dev->worker, task);
+	vhx_task_start(task);
 	return 0;
 }
 
-/* Every poll must be stopped and flushed before the worker goes. */
+/*
+ * Every poll must be stopped before the worker goes: then nothing queues
+ * work but this flush.  Works left on the list afterwards (a requeue by
+ * a handler past its weight) are dropped, so that a later owner's worker
+ * does not run them.
+ */
 void vhx_worker_stop(struct vhx_dev *dev)
 {
-	if (!dev->worker)
+	if (!dev->task)
 		return;
 	vhx_dev_flush(dev);
-	kthread_stop(dev->worker);
-	dev->worker = NULL;
+	RCU_INIT_POINTER(dev->worker, NULL);
+	synchronize_rcu();
+	vhx_task_stop(dev->task);
+	dev->task = NULL;
+	vhx_worker_drain(dev);
 }
 
 static void vhx_poll_func(struct file *file, wait_queue_head_t *wqh,

@@ -12,6 +12,8 @@
 #   make fuzz            fuzz the ring parser for FUZZ_SECONDS (default 3600)
 #   make vm TEST=...     boot the VM lane once for the given test script(s)
 #   make shell           a shell inside the VM lane, modules loaded
+#   make install         install vhx.ko for KREL (extra/, depmod) and the
+#                        udev rule; DESTDIR= for a staging root
 #
 # Modules are built out of tree in build/<kernel release>/, so the kernels of
 # the matrix never share objects and can be built side by side.
@@ -31,7 +33,7 @@ TOOLS := $(ROOT)/build/tools
 
 MODULE_SRCS := $(wildcard $(ROOT)/drivers/vhost/*.[ch]) $(ROOT)/drivers/vhost/Kbuild
 
-.PHONY: all modules tools setup check demo bench fuzz vm shell clean help
+.PHONY: all modules tools setup check demo bench fuzz vm shell install clean help
 
 all: modules tools
 
@@ -75,6 +77,24 @@ vm: modules tools
 
 shell: modules tools
 	$(ROOT)/tools/vhost-test/vm-run --kver $(KVER) --shell
+
+# Like any out-of-tree module: into the kernel's extra/, then depmod, so
+# that "modprobe vhx" works; the udev rule opens /dev/vhx-net to group kvm.
+# For the running kernel: make install KDIR=/lib/modules/$$(uname -r)/build
+install: modules
+	install -D -m 0644 $(BUILD)/vhx.ko $(DESTDIR)/lib/modules/$(KREL)/extra/vhx.ko
+	install -D -m 0644 $(ROOT)/scripts/udev/60-vhx.rules $(DESTDIR)/etc/udev/rules.d/60-vhx.rules
+	@# A staging root without the kernel's own modules cannot be depmod'ed.
+	@if [ -z "$(DESTDIR)" ] || [ -f $(DESTDIR)/lib/modules/$(KREL)/modules.builtin ]; then \
+		echo "depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)"; \
+		depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KREL); \
+	else \
+		echo "vhx: $(DESTDIR) holds no kernel modules: run depmod there later"; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && command -v udevadm >/dev/null; then \
+		udevadm control --reload 2>/dev/null || true; \
+	fi
+	@echo "vhx: installed for $(KREL); load it with: modprobe vhx"
 
 clean:
 	rm -rf $(ROOT)/build

@@ -28,6 +28,8 @@ packages=(
 	clang libclang-rt-14-dev
 	# the VM lane
 	qemu-system-x86 busybox-static cpio kmod zstd iproute2 util-linux
+	# end to end: the test VM pings the nested guest
+	iputils-ping procps
 )
 
 # kver_suite KVER: the extra apt suite a kernel line comes from, for -t;

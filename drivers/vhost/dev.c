@@ -47,6 +47,7 @@ void vhx_ring_error(struct vhx_ring *r, const char *fmt, ...)
 		pr_warn("vhx: vq %u: %pV\n", vq->index, &vaf);
 		va_end(args);
 	}
+	vq->stats.errors++;
 	if (vq->error_ctx)
 		vhx_eventfd_signal(vq->error_ctx);
 }
@@ -101,6 +102,7 @@ int vhx_dev_init(struct vhx_dev *dev, const struct vhx_dev_ops *ops,
 		if (vq->handle_kick)
 			vhx_poll_init(&vq->poll, vq->handle_kick, EPOLLIN, dev);
 	}
+	vhx_stats_add_dev(dev, ops->name);
 	return 0;
 }
 
@@ -141,6 +143,7 @@ static void vhx_dev_release_owner(struct vhx_dev *dev)
 	if (dev->mm)
 		mmput(dev->mm);
 	dev->mm = NULL;
+	WRITE_ONCE(dev->owner_tgid, 0);
 }
 
 /* Free what the device core holds; backends must be stopped. */
@@ -175,8 +178,10 @@ static long vhx_dev_set_owner(struct vhx_dev *dev)
 	if (ret) {
 		mmput(dev->mm);
 		dev->mm = NULL;
+		return ret;
 	}
-	return ret;
+	WRITE_ONCE(dev->owner_tgid, current->tgid);
+	return 0;
 }
 
 /* Bitmap bytes needed to log every page of the memory table. */
@@ -661,6 +666,7 @@ out:
 /* On the last close: stop the backends and free the core's state. */
 void vhx_dev_release(struct vhx_dev *dev)
 {
+	vhx_stats_remove_dev(dev);
 	dev->ops->stop(dev);
 	vhx_dev_cleanup(dev);
 }
@@ -711,8 +717,10 @@ void vhx_vq_flush_used(struct vhx_vq *vq)
 	struct vhx_ring *r = &vq->ring;
 
 	if (vq->nused && !vhx_ring_add_used(r, vq->used, vq->nused) &&
-	    vhx_ring_should_signal(r) && vq->call_ctx)
+	    vhx_ring_should_signal(r) && vq->call_ctx) {
 		vhx_eventfd_signal(vq->call_ctx);
+		vq->stats.signals++;
+	}
 	vq->nused = 0;
 	if (r->logged) {
 		r->logged = false;

@@ -150,6 +150,12 @@ static void vhx_net_tx(struct vhx_net_vq *nvq)
 		}
 		/* Any other error drops the frame (a bad header, say). */
 		vhx_vq_add_used(vq, c.head, 0);
+		if (ret < 0) {
+			vq->stats.dropped++;
+		} else {
+			vq->stats.packets++;
+			vq->stats.bytes += len;
+		}
 		bytes += len;
 		if (vhx_vq_over_weight(vq, ++chains, bytes))
 			break;
@@ -297,6 +303,12 @@ static void vhx_net_rx(struct vhx_net_vq *nvq)
 			continue;
 		}
 		ret = vhx_net_rx_one(nvq, sock, n, niov, have, len);
+		if (ret > 0) {
+			vq->stats.packets++;
+			vq->stats.bytes += ret - nvq->vhx_hlen;
+		} else if (!ret) {
+			vq->stats.dropped++;
+		}
 		if (ret < 0 && ret != -EAGAIN)
 			break;
 		bytes += max(ret, 0);
@@ -449,6 +461,7 @@ static void vhx_net_features_changed(struct vhx_dev *dev)
 }
 
 static const struct vhx_dev_ops vhx_net_ops = {
+	.name			= "net",
 	.ioctl			= vhx_net_own_ioctl,
 	.stop			= vhx_net_stop,
 	.features_changed	= vhx_net_features_changed,
@@ -511,6 +524,19 @@ static const struct file_operations vhx_net_fops = {
 struct miscdevice vhx_net_misc = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "vhx-net",
+	.fops	= &vhx_net_fops,
+	.mode	= 0600,
+};
+
+/*
+ * /dev/vhost-net itself, on vhost's own minor, for launchers that cannot
+ * be told another path (kvmtool, rust-vmm based ones).  main.c registers
+ * it only when asked to, and only if Debian's vhost_net does not hold the
+ * minor already: then each gets -EBUSY from the other, never both.
+ */
+struct miscdevice vhx_net_alias_misc = {
+	.minor	= VHOST_NET_MINOR,
+	.name	= "vhost-net",
 	.fops	= &vhx_net_fops,
 	.mode	= 0600,
 };

@@ -77,6 +77,8 @@ static void vhx_test_handle_vq(struct vhx_vq *vq)
 		if (r->log_base)
 			vhx_ring_log_chain(r, &c, written);
 		vhx_vq_add_used(vq, c.head, written);
+		vq->stats.packets++;
+		vq->stats.bytes += c.out_len + written;
 		bytes += c.out_len + written;
 		if (vhx_vq_over_weight(vq, ++chains, bytes))
 			break;
@@ -162,6 +164,7 @@ static void vhx_test_stop_dev(struct vhx_dev *dev)
 }
 
 static const struct vhx_dev_ops vhx_test_ops = {
+	.name	= "test",
 	.ioctl	= vhx_test_own_ioctl,
 	.stop	= vhx_test_stop_dev,
 };

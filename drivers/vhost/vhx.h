@@ -50,6 +50,15 @@ struct vhx_poll {
 /* Used entries gathered before one write of the used index. */
 #define VHX_USED_BATCH	64
 
+/* Per-queue counters (stats.c), written by the worker under vq->mutex. */
+struct vhx_vq_stats {
+	u64 packets;		/* frames (net) or chains (test) moved */
+	u64 bytes;		/* payload bytes moved */
+	u64 dropped;		/* taken from the ring, not delivered */
+	u64 signals;		/* call eventfd signals to the guest */
+	u64 errors;		/* bad input reported on the err eventfd */
+};
+
 struct vhx_vq {
 	struct vhx_dev *dev;
 	unsigned int index;
@@ -68,10 +77,12 @@ struct vhx_vq {
 
 	struct vring_used_elem used[VHX_USED_BATCH];
 	unsigned int nused;
+	struct vhx_vq_stats stats;
 };
 
 /* What a device adds to the ioctls every device shares (dev.c). */
 struct vhx_dev_ops {
+	const char *name;	/* "net", "test": the debugfs directory */
 	/* Its own ioctls, owner checked; -ENOIOCTLCMD for any other. */
 	long (*ioctl)(struct vhx_dev *dev, unsigned int ioctl,
 		      void __user *argp);
@@ -85,6 +96,8 @@ struct vhx_dev {
 	const struct vhx_dev_ops *ops;
 	struct mutex mutex;
 	struct mm_struct *mm;		/* the owner's; NULL: no owner */
+	pid_t owner_tgid;		/* for the stats; 0: no owner */
+	struct dentry *debugfs;
 	struct vhx_task *task;		/* the worker; NULL: none */
 	struct vhx_task __rcu *worker;	/* what to wake; NULL: dead */
 	struct llist_head work_list;
@@ -124,10 +137,17 @@ void vhx_vq_add_used(struct vhx_vq *vq, u16 head, u32 len);
 void vhx_vq_flush_used(struct vhx_vq *vq);
 bool vhx_vq_over_weight(struct vhx_vq *vq, unsigned int chains, u64 bytes);
 
+/* stats.c */
+void vhx_stats_add_dev(struct vhx_dev *dev, const char *kind);
+void vhx_stats_remove_dev(struct vhx_dev *dev);
+void vhx_stats_init(void);
+void vhx_stats_exit(void);
+
 extern unsigned int vhx_max_mem_regions;
 
 /* The device nodes (net.c, test.c), registered by main.c. */
 extern struct miscdevice vhx_net_misc;
+extern struct miscdevice vhx_net_alias_misc;
 extern struct miscdevice vhx_test_misc;
 
 #endif /* _VHX_H */

@@ -5,7 +5,8 @@
 # nested_run LOG SECONDS [QEMU ARGS...]: boot the VM's own kernel under KVM
 # with the nested initramfs (guest/nested-init), serial console to LOG, and
 # return QEMU's exit status (124 on timeout).  Extra arguments go to QEMU,
-# e.g. a -netdev/-device pair; the later network tests attach vhx-net here.
+# e.g. a -netdev/-device pair.  VHX_NESTED_APPEND adds to the guest's
+# command line (guest/nested-init reads vhx.ip=, vhx.peer=, vhx.mtu=).
 nested_run() {
 	local log=$1 secs=$2
 	shift 2
@@ -13,6 +14,6 @@ nested_run() {
 		-nodefaults -no-user-config -nic none -display none -no-reboot \
 		-machine q35,accel=kvm -cpu host \
 		-kernel "$VHX_NESTED_KERNEL" -initrd "$VHX_NESTED_INITRD" \
-		-append "console=ttyS0 panic=-1 quiet loglevel=6" \
+		-append "console=ttyS0 panic=-1 quiet loglevel=6 ${VHX_NESTED_APPEND:-}" \
 		-serial "file:$log" "$@"
 }

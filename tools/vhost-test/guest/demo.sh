@@ -39,7 +39,7 @@ grep -E '^(PASS|FAIL):' "$res"
 echo "  vhx's own counters for the QEMU it served (/sys/kernel/debug/vhx):"
 grep -E '^    vhx vq' "$res" | head -n 2
 
-get() { sed -n "s/^e2e-result: $1 .*\b$2=\([^ ]*\).*/\1/p" "$res" | head -n 1; }
+get() { sed -n "s|^e2e-result: $1 .*\\b$2=\\([^ ]*\\).*|\\1|p" "$res" | head -n 1; }
 echo
 echo "--- results: this VM <-> the nested guest, over a tap"
 printf '  %-22s %14s %14s %12s %12s\n' "data path" "guest RX Mb/s" "guest TX Mb/s" "TCP RR/s" "RR latency"
@@ -51,3 +51,5 @@ for p in "vhx-net:default/vhx" "vhost-net (Debian):default/vhost" "vhost=off (QE
 done
 echo "  (The host here is QEMU/TCG and the guest nested in it: compare the rows,"
 echo "  not the absolute numbers.  One run each; rerun for the noise.)"
+echo "  Moved and checked: $((3 * 2 * E2E_BYTES >> 20)) MiB of TCP payload, every byte."
+echo "  Per-run guest console and QEMU logs: build/demo/e2e/"

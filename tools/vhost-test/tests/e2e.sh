@@ -29,66 +29,85 @@ BYTES=${E2E_BYTES:-4194304}
 RR=${E2E_RR:-500}
 mkdir -p "$logs"
 
-# name  data-path  virtio-net-pci options  mtu
+# name  data-path  virtio-net-pci options  mtu  queue pairs
 CASES=(
-	"default        vhx    ''                                              1500"
-	"default        vhost  ''                                              1500"
-	"no-offloads    vhx    ',mrg_rxbuf=off,event_idx=off,indirect_desc=off' 1500"
-	"no-offloads    vhost  ',mrg_rxbuf=off,event_idx=off,indirect_desc=off' 1500"
-	"no-csum        vhx    ',csum=off,guest_csum=off,guest_tso4=off'        1500"
-	"no-csum        vhost  ',csum=off,guest_csum=off,guest_tso4=off'        1500"
-	"jumbo          vhx    ',host_mtu=9000'                                 9000"
-	"jumbo          vhost  ',host_mtu=9000'                                 9000"
-	"userspace      off    ''                                              1500"
+	"default        vhx    ''                                              1500 1"
+	"default        vhost  ''                                              1500 1"
+	"no-offloads    vhx    ',mrg_rxbuf=off,event_idx=off,indirect_desc=off' 1500 1"
+	"no-offloads    vhost  ',mrg_rxbuf=off,event_idx=off,indirect_desc=off' 1500 1"
+	"no-csum        vhx    ',csum=off,guest_csum=off,guest_tso4=off'        1500 1"
+	"no-csum        vhost  ',csum=off,guest_csum=off,guest_tso4=off'        1500 1"
+	"jumbo          vhx    ',host_mtu=9000'                                 9000 1"
+	"jumbo          vhost  ',host_mtu=9000'                                 9000 1"
+	"multiqueue     vhx    ',mq=on,vectors=6'                               1500 2"
+	"multiqueue     vhost  ',mq=on,vectors=6'                               1500 2"
+	"userspace      off    ''                                              1500 1"
 )
 
 t_run "load kvm_amd" modprobe kvm_amd || exit 1
 modprobe tun
-ip tuntap add dev "$tap" mode tap vnet_hdr
-ip addr add "$host_ip/24" dev "$tap"
-ip link set "$tap" up
 
-# The vhx stats of the device QEMU @pid owns, as "vqN packets=... ..." lines.
+# The vhx stats of the devices QEMU @pid owns: "vqN packets=... ..." lines,
+# one device after the other (vq0 RX, vq1 TX of queue pair 0, then pair 1).
 vhx_stats_of() {
-	local f
+	local f found=1
 	for f in /sys/kernel/debug/vhx/net-*/stats; do
-		[ -r "$f" ] && [ "$(head -n 1 "$f")" = "owner $1" ] && { tail -n +2 "$f"; return 0; }
+		[ -r "$f" ] && [ "$(head -n 1 "$f")" = "owner $1" ] || continue
+		tail -n +2 "$f"
+		found=0
 	done
-	return 1
+	return $found
 }
 
 field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p"; }
 
-# e2e_case NAME PATH OPTS MTU
+# e2e_case NAME PATH OPTS MTU QUEUES
 e2e_case() {
-	local name=$1 path=$2 opts=$3 mtu=$4 tag="$1/$2" id="$1-$2"
-	local console=$logs/$id.console qerr=$logs/$id.qemu netdev vfd=
-	local qpid pid out ok stats rx tx
+	local name=$1 path=$2 opts=$3 mtu=$4 queues=$5 tag="$1/$2" id="$1-$2"
+	local console=$logs/$id.console qerr=$logs/$id.qemu netdev fds=() fd
+	local qpid pid out ok stats rx tx q port dev
 
+	# A tap per case: a multi-queue tap takes only multi-queue users.
+	ip tuntap add dev "$tap" mode tap vnet_hdr $([ "$queues" -gt 1 ] && echo multi_queue)
+	ip addr add "$host_ip/24" dev "$tap"
+	ip link set "$tap" mtu "$mtu" up
+
+	# One vhost fd per queue pair, as libvirt hands them to QEMU.  QEMU
+	# takes several (vhostfds=) only with the tap's queues as fds too
+	# (fds=): vhx-fds opens both and runs QEMU.
 	netdev="tap,id=n0,ifname=$tap,script=no,downscript=no"
+	VHX_NESTED_WRAP=()
 	case $path in
-	vhx) exec {vfd}<>/dev/vhx-net ;;
-	vhost) exec {vfd}<>/dev/vhost-net ;;
+	vhx) dev=/dev/vhx-net ;;
+	vhost) dev=/dev/vhost-net ;;
+	*) dev= ;;
 	esac
-	if [ -n "$vfd" ]; then
-		netdev+=",vhost=on,vhostforce=on,vhostfd=$vfd"
+	if [ "$queues" -gt 1 ]; then
+		netdev="tap,id=n0,fds=@TAPFDS@,vhost=on,vhostforce=on,vhostfds=@VHOSTFDS@"
+		VHX_NESTED_WRAP=("$VHX_ROOT/build/tools/vhx-fds" --tap "$tap" --queues "$queues" --vhost "$dev" --)
+	elif [ -n "$dev" ]; then
+		exec {fd}<>"$dev"
+		fds+=("$fd")
+		netdev+=",vhost=on,vhostforce=on,vhostfd=$fd"
 	else
 		netdev+=",vhost=off"
 	fi
-	ip link set "$tap" mtu "$mtu"
-	VHX_NESTED_APPEND="vhx.ip=$guest_ip/24 vhx.peer=$host_ip vhx.mtu=$mtu" \
-		nested_run "$console" 300 -m 256 -netdev "$netdev" \
+	VHX_NESTED_APPEND="vhx.ip=$guest_ip/24 vhx.peer=$host_ip vhx.mtu=$mtu vhx.servers=$queues" \
+		nested_run "$console" 300 -m 256 -smp "$queues" -netdev "$netdev" \
 		-device "virtio-net-pci,netdev=n0,mac=52:54:00:18:00:02$opts" \
 		2>"$qerr" &
 	qpid=$!
-	[ -n "$vfd" ] && exec {vfd}>&-
+	for fd in "${fds[@]}"; do
+		exec {fd}>&-
+	done
 
 	# The guest is ready once it answers; a boot takes 10-30 s here.
 	if ! out=$("$tcp" rr "$guest_ip" --count 1 --wait 150 2>&1); then
 		t_fail "$tag: guest reachable over TCP ($out)"
-		kill "$qpid" 2>/dev/null
+		pkill -KILL -x qemu-system-x86
 		wait "$qpid"
 		tail -n 20 "$console" | sed 's/^/    /'
+		ip link del "$tap"
 		return
 	fi
 	t_pass "$tag: guest up and reachable"
@@ -103,20 +122,24 @@ e2e_case() {
 		t_fail "$tag: ping host -> guest"
 	fi
 
-	# Host -> guest is the guest's RX; guest -> host its TX.
-	out=$("$tcp" sink "$guest_ip" --bytes "$BYTES" --seed 11 2>&1)
-	echo "    $out"
-	ok=$(echo "$out" | field ok)
-	[ "$ok" = 1 ] && t_pass "$tag: TCP host -> guest, $BYTES bytes verified, hashes equal" ||
-		t_fail "$tag: TCP host -> guest verified"
-	echo "e2e-result: $tag rx_mbps=$(echo "$out" | field mbps)"
+	# Host -> guest is the guest's RX; guest -> host its TX.  With
+	# several queue pairs, once through each (one guest server per pair).
+	for ((q = 0; q < queues; q++)); do
+		port=$((7777 + q))
+		out=$("$tcp" sink "$guest_ip" --port $port --bytes "$BYTES" --seed $((11 + q)) 2>&1)
+		echo "    $out"
+		ok=$(echo "$out" | field ok)
+		[ "$ok" = 1 ] && t_pass "$tag: TCP host -> guest (port $port), $BYTES bytes verified, hashes equal" ||
+			t_fail "$tag: TCP host -> guest (port $port) verified"
+		[ $q = 0 ] && echo "e2e-result: $tag rx_mbps=$(echo "$out" | field mbps)"
 
-	out=$("$tcp" source "$guest_ip" --bytes "$BYTES" --seed 12 2>&1)
-	echo "    $out"
-	ok=$(echo "$out" | field ok)
-	[ "$ok" = 1 ] && t_pass "$tag: TCP guest -> host, $BYTES bytes verified, hashes equal" ||
-		t_fail "$tag: TCP guest -> host verified"
-	echo "e2e-result: $tag tx_mbps=$(echo "$out" | field mbps)"
+		out=$("$tcp" source "$guest_ip" --port $port --bytes "$BYTES" --seed $((21 + q)) 2>&1)
+		echo "    $out"
+		ok=$(echo "$out" | field ok)
+		[ "$ok" = 1 ] && t_pass "$tag: TCP guest -> host (port $port), $BYTES bytes verified, hashes equal" ||
+			t_fail "$tag: TCP guest -> host (port $port) verified"
+		[ $q = 0 ] && echo "e2e-result: $tag tx_mbps=$(echo "$out" | field mbps)"
+	done
 
 	out=$("$tcp" rr "$guest_ip" --count "$RR" 2>&1)
 	echo "    $out"
@@ -128,13 +151,26 @@ e2e_case() {
 	if [ "$path" = vhx ]; then
 		if stats=$(vhx_stats_of "$pid"); then
 			echo "$stats" | sed 's/^/    vhx /'
-			rx=$(echo "$stats" | grep '^vq0 ' | field bytes)
-			tx=$(echo "$stats" | grep '^vq1 ' | field bytes)
-			# Each way carried the BYTES of a transfer, plus headers.
-			if [ "${rx:-0}" -ge "$BYTES" ] && [ "${tx:-0}" -ge "$BYTES" ]; then
-				t_pass "$tag: vhx counted the guest's traffic ($rx bytes RX, $tx TX)"
+			# All the transfers went through vhx, each way, plus headers;
+			# with several pairs, each carried a good share (the tap
+			# follows a flow to its queue once it has seen it, so a
+			# flow's first frames may take another).
+			local rxsum=0 txsum=0 share=1
+			for ((q = 0; q < queues; q++)); do
+				rx=$(echo "$stats" | grep '^vq0 ' | sed -n "$((q + 1))p" | field bytes)
+				tx=$(echo "$stats" | grep '^vq1 ' | sed -n "$((q + 1))p" | field bytes)
+				rxsum=$((rxsum + ${rx:-0}))
+				txsum=$((txsum + ${tx:-0}))
+				[ "${rx:-0}" -ge $((BYTES / 4)) ] && [ "${tx:-0}" -ge $((BYTES / 4)) ] || share=0
+			done
+			if [ $rxsum -ge $((queues * BYTES)) ] && [ $txsum -ge $((queues * BYTES)) ]; then
+				t_pass "$tag: vhx counted the guest's traffic ($rxsum bytes RX, $txsum TX)"
 			else
-				t_fail "$tag: vhx counted the guest's traffic (${rx:-no} bytes RX, ${tx:-no} TX; $BYTES each way moved)"
+				t_fail "$tag: vhx counted the guest's traffic ($rxsum bytes RX, $txsum TX; $((queues * BYTES)) each way moved)"
+			fi
+			if [ "$queues" -gt 1 ]; then
+				[ $share = 1 ] && t_pass "$tag: every queue pair carried traffic both ways" ||
+					t_fail "$tag: every queue pair carried traffic both ways"
 			fi
 			if echo "$stats" | grep -qE 'dropped=[1-9]|errors=[1-9]'; then
 				t_fail "$tag: no drops or errors in vhx"
@@ -146,7 +182,9 @@ e2e_case() {
 		fi
 	fi
 
-	"$tcp" quit "$guest_ip" >/dev/null 2>&1
+	for ((q = 0; q < queues; q++)); do
+		"$tcp" quit "$guest_ip" --port $((7777 + q)) >/dev/null 2>&1
+	done
 	wait "$qpid"
 	t_run "$tag: QEMU exits cleanly" test $? -eq 0
 	if grep -q '^vhx-nested: ping .* ok' "$console"; then
@@ -161,11 +199,11 @@ e2e_case() {
 		t_pass "$tag: QEMU said nothing about vhost (no fallback)"
 	fi
 	grep '^vhx-nested: eth0 features' "$console" | sed 's/^/    /'
+	ip link del "$tap"
 }
 
-want=" ${E2E_CASES:-default no-offloads no-csum jumbo} "
+want=" ${E2E_CASES:-default no-offloads no-csum jumbo multiqueue} "
 for c in "${CASES[@]}"; do
 	eval "set -- $c"
 	[[ $want == *" $1 "* ]] && e2e_case "$@"
 done
-ip link del "$tap"

@@ -15,6 +15,8 @@
 #include <linux/module.h>
 #include <linux/nospec.h>
 #include <linux/ratelimit.h>
+#include <linux/sched/clock.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -748,4 +750,39 @@ bool vhx_vq_over_weight(struct vhx_vq *vq, unsigned int chains, u64 bytes)
 		return false;
 	vhx_work_queue(dev, &vq->poll.work);
 	return true;
+}
+
+/*
+ * Busy polling (SET_VRING_BUSYLOOP_TIMEOUT, QEMU's poll-us).  A queue that
+ * runs dry would re-enable guest notifications and let the worker sleep;
+ * with a timeout set, the handler first spins up to that many microseconds
+ * waiting for @ready (new buffers, or data on the socket).  Notifications
+ * stay off meanwhile, which is the point: a guest that sends steadily
+ * finds the device awake and never exits to kick it.  The spin gives way
+ * to anything that deserves the CPU more: other queued work, a reschedule
+ * request, a signal (the owner being killed).  Runs under vq->mutex.
+ */
+bool vhx_vq_busy_poll(struct vhx_vq *vq, bool (*ready)(struct vhx_vq *vq))
+{
+	u64 end;
+
+	if (!vq->busyloop_timeout)
+		return false;
+	end = local_clock() + (u64)vq->busyloop_timeout * NSEC_PER_USEC;
+	do {
+		if (ready(vq))
+			return true;
+		if (need_resched() || signal_pending(current) ||
+		    !llist_empty(&vq->dev->work_list))
+			break;
+		cpu_relax();
+	} while (local_clock() < end);
+	vq->stats.busy_polls++;
+	return false;
+}
+
+/* For busy polling: has the guest made buffers available we have not taken? */
+bool vhx_vq_avail_pending(struct vhx_vq *vq)
+{
+	return vhx_ring_avail_pending(&vq->ring);
 }

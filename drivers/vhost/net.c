@@ -127,6 +127,8 @@ static void vhx_net_tx(struct vhx_net_vq *nvq)
 			break;
 		if (!ret) {
 			vhx_vq_flush_used(vq);
+			if (vhx_vq_busy_poll(vq, vhx_vq_avail_pending))
+				continue;
 			if (vhx_ring_enable_notify(r) <= 0)
 				break;
 			vhx_ring_disable_notify(r);
@@ -274,6 +276,12 @@ fault:
 	return -EFAULT;
 }
 
+/* For busy polling: has the socket something for the guest? */
+static bool vhx_net_rx_pending(struct vhx_vq *vq)
+{
+	return vhx_net_peek_len(vq->private_data) > 0;
+}
+
 static void vhx_net_rx(struct vhx_net_vq *nvq)
 {
 	struct vhx_vq *vq = &nvq->vq;
@@ -288,7 +296,15 @@ static void vhx_net_rx(struct vhx_net_vq *nvq)
 	if (!sock)
 		goto out;
 	vhx_ring_disable_notify(r);
-	while ((len = vhx_net_peek_len(sock)) > 0) {
+	for (;;) {
+		len = vhx_net_peek_len(sock);
+		if (len <= 0) {
+			/* Nothing to receive: wait a little for more, if asked. */
+			vhx_vq_flush_used(vq);
+			if (vhx_vq_busy_poll(vq, vhx_net_rx_pending))
+				continue;
+			break;
+		}
 		/* The socket's own header comes on top of what it peeks. */
 		len += nvq->sock_hlen;
 		n = vhx_net_rx_bufs(nvq, len + nvq->vhx_hlen, &niov, &have);
@@ -297,6 +313,8 @@ static void vhx_net_rx(struct vhx_net_vq *nvq)
 		if (!n) {
 			/* No buffers: the guest's next kick brings us back. */
 			vhx_vq_flush_used(vq);
+			if (vhx_vq_busy_poll(vq, vhx_vq_avail_pending))
+				continue;
 			if (vhx_ring_enable_notify(r) <= 0)
 				break;
 			vhx_ring_disable_notify(r);

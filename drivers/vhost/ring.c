@@ -462,6 +462,20 @@ int vhx_ring_enable_notify(struct vhx_ring *r)
 }
 
 /*
+ * Are there buffers the driver made available that we have not taken?  One
+ * read of avail->idx, for busy polling; vhx_ring_get() orders its own reads
+ * when it then takes them.  A fault reads as "no": the get reports it.
+ */
+bool vhx_ring_avail_pending(struct vhx_ring *r)
+{
+	u16 idx;
+
+	if (r->last_avail_idx != r->avail_idx)
+		return true;
+	return !vhx_read_avail_idx(r, &idx) && idx != r->avail_idx;
+}
+
+/*
  * Mark dirty the first @written bytes of the chain's writable buffers.
  * Nothing to do (and no span array to look at) unless logging is on.
  */

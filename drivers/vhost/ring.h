@@ -113,6 +113,7 @@ int vhx_ring_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
 bool vhx_ring_should_signal(struct vhx_ring *r);
 void vhx_ring_disable_notify(struct vhx_ring *r);
 int vhx_ring_enable_notify(struct vhx_ring *r);
+bool vhx_ring_avail_pending(struct vhx_ring *r);
 int vhx_ring_log_chain(struct vhx_ring *r, const struct vhx_chain *c,
 		       u64 written);
 

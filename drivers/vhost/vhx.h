@@ -57,6 +57,7 @@ struct vhx_vq_stats {
 	u64 dropped;		/* taken from the ring, not delivered */
 	u64 signals;		/* call eventfd signals to the guest */
 	u64 errors;		/* bad input reported on the err eventfd */
+	u64 busy_polls;		/* busy polls that timed out or gave way */
 };
 
 struct vhx_vq {
@@ -136,6 +137,8 @@ void vhx_vq_stop(struct vhx_vq *vq);
 void vhx_vq_add_used(struct vhx_vq *vq, u16 head, u32 len);
 void vhx_vq_flush_used(struct vhx_vq *vq);
 bool vhx_vq_over_weight(struct vhx_vq *vq, unsigned int chains, u64 bytes);
+bool vhx_vq_busy_poll(struct vhx_vq *vq, bool (*ready)(struct vhx_vq *vq));
+bool vhx_vq_avail_pending(struct vhx_vq *vq);
 
 /* stats.c */
 void vhx_stats_add_dev(struct vhx_dev *dev, const char *kind);

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -46,7 +47,7 @@
 struct opts {
 	const char *device, *name;
 	const char *packet;	/* "A:B": packet-socket backend on A, checker on B */
-	unsigned int frames, ring, min_size, max_size, rx_buf;
+	unsigned int frames, ring, min_size, max_size, rx_buf, busyloop;
 	bool mrg, event_idx, indirect, net_hdr, bench, check_nb, gso;
 	const char *mode;	/* tx, rx, both */
 };
@@ -265,6 +266,10 @@ static int dev_setup(struct net *n)
 		    (ret = io(n->dev, VHX_SET_VRING_ADDR, &a)) ||
 		    (ret = io(n->dev, VHX_SET_VRING_KICK, &kf)) ||
 		    (ret = io(n->dev, VHX_SET_VRING_CALL, &cf)))
+			return ret;
+		s.num = n->o.busyloop;
+		if (n->o.busyloop &&
+		    (ret = io(n->dev, VHX_SET_VRING_BUSYLOOP_TIMEOUT, &s)))
 			return ret;
 	}
 	for (i = 0; i < 2; i++) {
@@ -840,6 +845,34 @@ static void run_reset(struct net *n)
 	       ret ? strerror(-ret) : "ok");
 }
 
+/*
+ * vhx counts per queue in debugfs (drivers/vhost/stats.c); show the lines
+ * of our device, so tests can check them.  Nothing for vhost-net.
+ */
+static void print_vhx_stats(void)
+{
+	char path[300], line[300], owner[32];
+	struct dirent *e;
+	DIR *d = opendir("/sys/kernel/debug/vhx");
+	FILE *f;
+
+	snprintf(owner, sizeof(owner), "owner %d\n", getpid());
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "net-", 4))
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/vhx/%s/stats", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f) && !strcmp(line, owner))
+			while (fgets(line, sizeof(line), f))
+				printf("vhx-stats: %s", line);
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -859,6 +892,7 @@ static void usage(FILE *f)
 		"  --hostile-tx    TX frames with bad headers among good ones\n"
 		"  --packet A:B    backend: a packet socket on A (veth), checker on B\n"
 		"  --gso           64 KiB TCP frames with TSO/checksum offload, both ways\n"
+		"  --busyloop US   busy polling timeout on both queues (poll-us)\n"
 		"  --name NAME     for the PASS lines\n");
 }
 
@@ -883,6 +917,7 @@ int main(int argc, char **argv)
 		{ "hostile-tx", no_argument, NULL, 'T' },
 		{ "packet", required_argument, NULL, 'P' },
 		{ "gso", no_argument, NULL, 'G' },
+		{ "busyloop", required_argument, NULL, 'L' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -913,6 +948,7 @@ int main(int argc, char **argv)
 		case 'T': n.o.mode = "hostile-tx"; break;
 		case 'P': n.o.packet = optarg; n.o.net_hdr = true; break;
 		case 'G': n.o.gso = true; n.o.mrg = true; n.o.mode = "gso"; break;
+		case 'L': n.o.busyloop = strtoul(optarg, NULL, 0); break;
 		case 'n': n.o.name = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -954,6 +990,7 @@ int main(int argc, char **argv)
 		run_tx(&n);
 	if (!strcmp(n.o.mode, "rx") || !strcmp(n.o.mode, "both"))
 		run_rx(&n);
+	print_vhx_stats();
 	close(n.dev);
 	if (n.pkt >= 0)
 		close(n.pkt);

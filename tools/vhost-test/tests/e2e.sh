@@ -15,19 +15,15 @@
 # fallback), and QEMU must not have complained about vhost.
 #
 # E2E_CASES="NAME..." picks cases by name (default: all but "userspace",
-# see CASES); the demo picks "default userspace".  Results go to the log as PASS/FAIL and
-# as "e2e-result:" lines (read by the demo report).
+# see CASES); the demo picks "default userspace".  Results go to the log
+# as PASS/FAIL and as "e2e-result:" lines (read by the demo report).
+# tests/e2e-life.sh does the rest: driver reload, link down/up, kill -9,
+# live migration.
 . "$VHX_ROOT/scripts/lib.sh"
-. "$VHX_ROOT/tools/vhost-test/nested.sh"
+. "$VHX_ROOT/tools/vhost-test/e2e-lib.sh"
 
-tcp=$VHX_ROOT/build/tools/vhx-tcp
-tap=vhxtap0
-host_ip=198.18.0.1
-guest_ip=198.18.0.2
-logs=/run/vhx-out/e2e
 BYTES=${E2E_BYTES:-4194304}
 RR=${E2E_RR:-500}
-mkdir -p "$logs"
 
 # name  data-path  virtio-net-pci options  mtu  queue pairs
 CASES=(
@@ -44,162 +40,91 @@ CASES=(
 	"userspace      off    ''                                              1500 1"
 )
 
-t_run "load kvm_amd" modprobe kvm_amd || exit 1
-modprobe tun
+e2e_init || exit 1
 
-# The vhx stats of the devices QEMU @pid owns: "vqN packets=... ..." lines,
-# one device after the other (vq0 RX, vq1 TX of queue pair 0, then pair 1).
-vhx_stats_of() {
-	local f found=1
-	for f in /sys/kernel/debug/vhx/net-*/stats; do
-		[ -r "$f" ] && [ "$(head -n 1 "$f")" = "owner $1" ] || continue
-		tail -n +2 "$f"
-		found=0
+# vhx_check_stats TAG PID QUEUES: vhx's counters for QEMU PID account for
+# the transfers (BYTES each way per queue pair), with no drop or error.
+vhx_check_stats() {
+	local tag=$1 pid=$2 queues=$3 stats rx tx q rxsum=0 txsum=0 share=1
+	if ! stats=$(vhx_stats_of "$pid"); then
+		t_fail "$tag: vhx stats for QEMU (pid ${pid:-?}) found"
+		return
+	fi
+	echo "$stats" | sed 's/^/    vhx /'
+	# With several pairs each must carry a good share: the tap follows a
+	# flow to its queue once it has seen it, so a flow's first frames may
+	# take another.
+	for ((q = 0; q < queues; q++)); do
+		rx=$(echo "$stats" | grep '^vq0 ' | sed -n "$((q + 1))p" | field bytes)
+		tx=$(echo "$stats" | grep '^vq1 ' | sed -n "$((q + 1))p" | field bytes)
+		rxsum=$((rxsum + ${rx:-0}))
+		txsum=$((txsum + ${tx:-0}))
+		[ "${rx:-0}" -ge $((BYTES / 4)) ] && [ "${tx:-0}" -ge $((BYTES / 4)) ] || share=0
 	done
-	return $found
+	if [ $rxsum -ge $((queues * BYTES)) ] && [ $txsum -ge $((queues * BYTES)) ]; then
+		t_pass "$tag: vhx counted the guest's traffic ($rxsum bytes RX, $txsum TX)"
+	else
+		t_fail "$tag: vhx counted the guest's traffic ($rxsum bytes RX, $txsum TX; $((queues * BYTES)) each way moved)"
+	fi
+	if [ "$queues" -gt 1 ]; then
+		[ $share = 1 ] && t_pass "$tag: every queue pair carried traffic both ways" ||
+			t_fail "$tag: every queue pair carried traffic both ways"
+	fi
+	if echo "$stats" | grep -qE 'dropped=[1-9]|errors=[1-9]'; then
+		t_fail "$tag: no drops or errors in vhx"
+	else
+		t_pass "$tag: no drops or errors in vhx"
+	fi
 }
-
-field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p"; }
 
 # e2e_case NAME PATH OPTS MTU QUEUES
 e2e_case() {
-	local name=$1 path=$2 opts=$3 mtu=$4 queues=$5 tag="$1/$2" id="$1-$2"
-	local console=$logs/$id.console qerr=$logs/$id.qemu netdev fds=() fd
-	local qpid pid out ok stats rx tx q port dev
+	local name=$1 path=$2 opts=$3 mtu=$4 queues=$5 tag="$1/$2"
+	local pid out q
 
 	# A tap per case: a multi-queue tap takes only multi-queue users.
-	ip tuntap add dev "$tap" mode tap vnet_hdr $([ "$queues" -gt 1 ] && echo multi_queue)
-	ip addr add "$host_ip/24" dev "$tap"
-	ip link set "$tap" mtu "$mtu" up
-
-	# One vhost fd per queue pair, as libvirt hands them to QEMU.  QEMU
-	# takes several (vhostfds=) only with the tap's queues as fds too
-	# (fds=): vhx-fds opens both and runs QEMU.
-	netdev="tap,id=n0,ifname=$tap,script=no,downscript=no"
-	VHX_NESTED_WRAP=()
-	case $path in
-	vhx) dev=/dev/vhx-net ;;
-	vhost) dev=/dev/vhost-net ;;
-	*) dev= ;;
-	esac
-	if [ "$queues" -gt 1 ]; then
-		netdev="tap,id=n0,fds=@TAPFDS@,vhost=on,vhostforce=on,vhostfds=@VHOSTFDS@"
-		VHX_NESTED_WRAP=("$VHX_ROOT/build/tools/vhx-fds" --tap "$tap" --queues "$queues" --vhost "$dev" --)
-	elif [ -n "$dev" ]; then
-		exec {fd}<>"$dev"
-		fds+=("$fd")
-		netdev+=",vhost=on,vhostforce=on,vhostfd=$fd"
-	else
-		netdev+=",vhost=off"
-	fi
-	VHX_NESTED_APPEND="vhx.ip=$guest_ip/24 vhx.peer=$host_ip vhx.mtu=$mtu vhx.servers=$queues" \
-		nested_run "$console" 300 -m 256 -smp "$queues" -netdev "$netdev" \
-		-device "virtio-net-pci,netdev=n0,mac=52:54:00:18:00:02$opts" \
-		2>"$qerr" &
-	qpid=$!
-	for fd in "${fds[@]}"; do
-		exec {fd}>&-
-	done
-
-	# The guest is ready once it answers; a boot takes 10-30 s here.
-	if ! out=$("$tcp" rr "$guest_ip" --count 1 --wait 150 2>&1); then
-		t_fail "$tag: guest reachable over TCP ($out)"
-		pkill -KILL -x qemu-system-x86
-		wait "$qpid"
-		tail -n 20 "$console" | sed 's/^/    /'
-		ip link del "$tap"
+	e2e_tap_up "$mtu" "$([ "$queues" -gt 1 ] && echo multi_queue)"
+	e2e_start "$name-$path" "$path" "$opts" "$mtu" "$queues"
+	if ! e2e_wait_up "$tag"; then
+		e2e_kill
+		e2e_tap_down
 		return
 	fi
-	t_pass "$tag: guest up and reachable"
-	# The one QEMU running in this VM (nested_run wraps it in timeout).
-	pid=$(pgrep -n -x qemu-system-x86 || true)
-
-	out=$(ping -c 5 -i 0.2 -W 5 "$guest_ip" 2>&1)
-	if echo "$out" | grep -q ' 0% packet loss'; then
-		t_pass "$tag: ping host -> guest ($(echo "$out" | grep -o 'min/avg/max.*'))"
-	else
-		echo "$out" | sed 's/^/    /'
-		t_fail "$tag: ping host -> guest"
-	fi
+	pid=$(e2e_qemu_pid)
+	e2e_ping "$tag"
 
 	# Host -> guest is the guest's RX; guest -> host its TX.  With
 	# several queue pairs, once through each (one guest server per pair).
 	for ((q = 0; q < queues; q++)); do
-		port=$((7777 + q))
-		out=$("$tcp" sink "$guest_ip" --port $port --bytes "$BYTES" --seed $((11 + q)) 2>&1)
-		echo "    $out"
-		ok=$(echo "$out" | field ok)
-		[ "$ok" = 1 ] && t_pass "$tag: TCP host -> guest (port $port), $BYTES bytes verified, hashes equal" ||
-			t_fail "$tag: TCP host -> guest (port $port) verified"
-		[ $q = 0 ] && echo "e2e-result: $tag rx_mbps=$(echo "$out" | field mbps)"
-
-		out=$("$tcp" source "$guest_ip" --port $port --bytes "$BYTES" --seed $((21 + q)) 2>&1)
-		echo "    $out"
-		ok=$(echo "$out" | field ok)
-		[ "$ok" = 1 ] && t_pass "$tag: TCP guest -> host (port $port), $BYTES bytes verified, hashes equal" ||
-			t_fail "$tag: TCP guest -> host (port $port) verified"
-		[ $q = 0 ] && echo "e2e-result: $tag tx_mbps=$(echo "$out" | field mbps)"
+		e2e_transfer "$tag" sink "$BYTES" $((11 + q)) $((7777 + q))
+		[ $q = 0 ] && echo "e2e-result: $tag rx_mbps=$E2E_MBPS"
+		e2e_transfer "$tag" source "$BYTES" $((21 + q)) $((7777 + q))
+		[ $q = 0 ] && echo "e2e-result: $tag tx_mbps=$E2E_MBPS"
 	done
 
-	out=$("$tcp" rr "$guest_ip" --count "$RR" 2>&1)
+	out=$("$E2E_TCP" rr "$E2E_GUEST" --count "$RR" 2>&1)
 	echo "    $out"
-	ok=$(echo "$out" | field ok)
-	[ "$ok" = 1 ] && t_pass "$tag: $RR TCP request/responses" ||
+	[ "$(echo "$out" | field ok)" = 1 ] && t_pass "$tag: $RR TCP request/responses" ||
 		t_fail "$tag: $RR TCP request/responses"
 	echo "e2e-result: $tag rr_tps=$(echo "$out" | field tps) rr_us=$(echo "$out" | field latency_us)"
 
-	if [ "$path" = vhx ]; then
-		if stats=$(vhx_stats_of "$pid"); then
-			echo "$stats" | sed 's/^/    vhx /'
-			# All the transfers went through vhx, each way, plus headers;
-			# with several pairs, each carried a good share (the tap
-			# follows a flow to its queue once it has seen it, so a
-			# flow's first frames may take another).
-			local rxsum=0 txsum=0 share=1
-			for ((q = 0; q < queues; q++)); do
-				rx=$(echo "$stats" | grep '^vq0 ' | sed -n "$((q + 1))p" | field bytes)
-				tx=$(echo "$stats" | grep '^vq1 ' | sed -n "$((q + 1))p" | field bytes)
-				rxsum=$((rxsum + ${rx:-0}))
-				txsum=$((txsum + ${tx:-0}))
-				[ "${rx:-0}" -ge $((BYTES / 4)) ] && [ "${tx:-0}" -ge $((BYTES / 4)) ] || share=0
-			done
-			if [ $rxsum -ge $((queues * BYTES)) ] && [ $txsum -ge $((queues * BYTES)) ]; then
-				t_pass "$tag: vhx counted the guest's traffic ($rxsum bytes RX, $txsum TX)"
-			else
-				t_fail "$tag: vhx counted the guest's traffic ($rxsum bytes RX, $txsum TX; $((queues * BYTES)) each way moved)"
-			fi
-			if [ "$queues" -gt 1 ]; then
-				[ $share = 1 ] && t_pass "$tag: every queue pair carried traffic both ways" ||
-					t_fail "$tag: every queue pair carried traffic both ways"
-			fi
-			if echo "$stats" | grep -qE 'dropped=[1-9]|errors=[1-9]'; then
-				t_fail "$tag: no drops or errors in vhx"
-			else
-				t_pass "$tag: no drops or errors in vhx"
-			fi
-		else
-			t_fail "$tag: vhx stats for QEMU (pid ${pid:-?}) found"
-		fi
-	fi
+	[ "$path" = vhx ] && vhx_check_stats "$tag" "$pid" "$queues"
 
-	for ((q = 0; q < queues; q++)); do
-		"$tcp" quit "$guest_ip" --port $((7777 + q)) >/dev/null 2>&1
-	done
-	wait "$qpid"
+	e2e_stop "$queues"
 	t_run "$tag: QEMU exits cleanly" test $? -eq 0
-	if grep -q '^vhx-nested: ping .* ok' "$console"; then
+	if grep -q '^vhx-nested: ping .* ok' "$E2E_CONSOLE"; then
 		t_pass "$tag: ping guest -> host"
 	else
 		t_fail "$tag: ping guest -> host"
 	fi
-	if grep -qi 'vhost' "$qerr"; then
-		sed 's/^/    qemu: /' "$qerr"
+	if grep -qi 'vhost' "$E2E_QERR"; then
+		sed 's/^/    qemu: /' "$E2E_QERR"
 		t_fail "$tag: QEMU said nothing about vhost (no fallback)"
 	else
 		t_pass "$tag: QEMU said nothing about vhost (no fallback)"
 	fi
-	grep '^vhx-nested: eth0 features' "$console" | sed 's/^/    /'
-	ip link del "$tap"
+	grep '^vhx-nested: eth0 features' "$E2E_CONSOLE" | sed 's/^/    /'
+	e2e_tap_down
 }
 
 want=" ${E2E_CASES:-default no-offloads no-csum jumbo multiqueue} "

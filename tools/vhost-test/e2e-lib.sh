@@ -1,0 +1,177 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Sourced by the end-to-end tests (tests/e2e*.sh), inside the test VM: a
+# tap, and a nested guest started by stock QEMU with its virtio-net on that
+# tap, through vhx-net, Debian's vhost-net, or QEMU's userspace (vhost=off).
+#
+# The test VM is the guest's peer (198.18.0.1, the guest 198.18.0.2);
+# guest/nested-init serves vhx-tcp on port 7777 (and up, one per queue
+# pair) until told to quit.
+. "$VHX_ROOT/tools/vhost-test/nested.sh"
+
+E2E_TCP=$VHX_ROOT/build/tools/vhx-tcp
+E2E_FDS=$VHX_ROOT/build/tools/vhx-fds
+E2E_TAP=vhxtap0
+E2E_HOST=198.18.0.1
+E2E_GUEST=198.18.0.2
+E2E_LOGS=/run/vhx-out/e2e
+
+e2e_init() {
+	mkdir -p "$E2E_LOGS"
+	modprobe tun
+	ip link set lo up	# migration runs over loopback
+	t_run "load kvm_amd" modprobe kvm_amd
+}
+
+# field KEY: the value of KEY=... in a vhx-tcp line on stdin.
+field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p"; }
+
+# e2e_tap_up MTU [multi_queue]: the host side of the guest's network.
+e2e_tap_up() {
+	ip tuntap add dev "$E2E_TAP" mode tap vnet_hdr ${2:-}
+	ip addr add "$E2E_HOST/24" dev "$E2E_TAP"
+	ip link set "$E2E_TAP" mtu "$1" up
+}
+
+e2e_tap_down() {
+	ip link del "$E2E_TAP" 2>/dev/null
+}
+
+# e2e_start ID PATH OPTS MTU QUEUES [QEMU ARGS...]: boot the guest in the
+# background.  PATH: vhx, vhost or off.  OPTS: appended to
+# -device virtio-net-pci.  QUEUES > 1, or E2E_USE_FDS=1, opens the tap's
+# queues and the vhost fds with vhx-fds (QEMU takes vhostfds= only with
+# fds=; a multi-queue tap also lets two QEMUs share it, for migration).
+# E2E_APPEND adds to the guest's command line.  Sets E2E_QPID (wait on
+# it), E2E_CONSOLE, E2E_QERR, E2E_MON (a monitor: e2e_monitor).
+e2e_start() {
+	local id=$1 path=$2 opts=$3 mtu=$4 queues=$5 netdev dev fd=
+	shift 5
+	E2E_CONSOLE=$E2E_LOGS/$id.console
+	E2E_QERR=$E2E_LOGS/$id.qemu
+	# The monitor's fifos live in the VM's tmpfs (the 9p results share
+	# has no fifos); what QEMU answers is copied to the logs.
+	E2E_MON=/tmp/e2e-$id.mon
+	rm -f "$E2E_MON.in" "$E2E_MON.out"
+	mkfifo "$E2E_MON.in" "$E2E_MON.out"
+	cat "$E2E_MON.out" >"$E2E_LOGS/$id.monitor" &
+
+	case $path in
+	vhx) dev=/dev/vhx-net ;;
+	vhost) dev=/dev/vhost-net ;;
+	*) dev= ;;
+	esac
+	VHX_NESTED_WRAP=()
+	netdev="tap,id=n0,ifname=$E2E_TAP,script=no,downscript=no"
+	if [ "$queues" -gt 1 ] || [ "${E2E_USE_FDS:-0}" = 1 ]; then
+		netdev="tap,id=n0,fds=@TAPFDS@"
+		VHX_NESTED_WRAP=("$E2E_FDS" --tap "$E2E_TAP" --queues "$queues")
+		if [ -n "$dev" ]; then
+			netdev+=",vhost=on,vhostforce=on,vhostfds=@VHOSTFDS@"
+			VHX_NESTED_WRAP+=(--vhost "$dev")
+		fi
+		VHX_NESTED_WRAP+=(--)
+	elif [ -n "$dev" ]; then
+		exec {fd}<>"$dev"
+		netdev+=",vhost=on,vhostforce=on,vhostfd=$fd"
+	else
+		netdev+=",vhost=off"
+	fi
+	VHX_NESTED_APPEND="vhx.ip=$E2E_GUEST/24 vhx.peer=$E2E_HOST vhx.mtu=$mtu vhx.servers=$queues ${E2E_APPEND:-}" \
+		nested_run "$E2E_CONSOLE" 600 -m 256 -smp "$queues" -netdev "$netdev" \
+		-device "virtio-net-pci,netdev=n0,mac=52:54:00:18:00:02$opts" \
+		-monitor "pipe:$E2E_MON" "$@" 2>"$E2E_QERR" &
+	E2E_QPID=$!
+	[ -n "$fd" ] && exec {fd}>&-
+	return 0
+}
+
+# e2e_wait_up TAG: wait for the guest to answer (a boot takes 10-30 s),
+# giving up at once if QEMU is gone.
+e2e_wait_up() {
+	local out i
+	for ((i = 0; i < 75; i++)); do
+		if out=$("$E2E_TCP" rr "$E2E_GUEST" --count 1 --wait 2 2>&1); then
+			[ -n "$1" ] && t_pass "$1: guest up and reachable"
+			return 0
+		fi
+		kill -0 "$E2E_QPID" 2>/dev/null || break
+	done
+	if [ -n "$1" ]; then
+		t_fail "$1: guest reachable over TCP ($out)"
+		sed 's/^/    qemu: /' "$E2E_QERR"
+		tail -n 20 "$E2E_CONSOLE" 2>/dev/null | sed 's/^/    /'
+	fi
+	return 1
+}
+
+# The newest QEMU in this VM (nested_run wraps it in timeout).
+e2e_qemu_pid() {
+	pgrep -n -x qemu-system-x86
+}
+
+# e2e_monitor CMD: a human-monitor command to the last started QEMU (or
+# to the monitor E2E_MON names); QEMU's answers go to $E2E_LOGS/ID.monitor.
+e2e_monitor() {
+	echo "$*" >"$E2E_MON.in"
+}
+
+# e2e_stop [QUEUES]: tell the guest to power off; QEMU's exit status.
+e2e_stop() {
+	local q
+	for ((q = 0; q < ${1:-1}; q++)); do
+		"$E2E_TCP" quit "$E2E_GUEST" --port $((7777 + q)) >/dev/null 2>&1
+	done
+	wait "$E2E_QPID"
+}
+
+# e2e_kill: the guest did not come up, or the test is over with it.
+e2e_kill() {
+	pkill -KILL -x qemu-system-x86
+	wait "$E2E_QPID" 2>/dev/null
+}
+
+# e2e_transfer TAG sink|source BYTES SEED [PORT]: one verified transfer;
+# prints vhx-tcp's line and an "e2e-result:" line, PASS/FAIL by the check.
+e2e_transfer() {
+	local tag=$1 mode=$2 bytes=$3 seed=$4 port=${5:-7777} out what
+	out=$("$E2E_TCP" "$mode" "$E2E_GUEST" --port "$port" --bytes "$bytes" --seed "$seed" 2>&1)
+	echo "    $out"
+	[ "$mode" = sink ] && what="host -> guest" || what="guest -> host"
+	if [ "$(echo "$out" | field ok)" = 1 ]; then
+		t_pass "$tag: TCP $what (port $port), $bytes bytes verified, hashes equal"
+	else
+		t_fail "$tag: TCP $what (port $port), $bytes bytes verified"
+	fi
+	E2E_MBPS=$(echo "$out" | field mbps)
+}
+
+# e2e_ping TAG: five pings from this VM to the guest, none lost.
+e2e_ping() {
+	local out
+	out=$(ping -c 5 -i 0.2 -W 5 "$E2E_GUEST" 2>&1)
+	if echo "$out" | grep -q ' 0% packet loss'; then
+		t_pass "$1: ping host -> guest ($(echo "$out" | grep -o 'min/avg/max.*'))"
+	else
+		echo "$out" | sed 's/^/    /'
+		t_fail "$1: ping host -> guest"
+	fi
+}
+
+# vhx_stats_of PID: the vhx stats of the devices QEMU PID owns, "vqN
+# packets=... ..." lines, one device after the other (vq0 RX, vq1 TX of
+# queue pair 0, then pair 1...).
+vhx_stats_of() {
+	local f found=1
+	for f in /sys/kernel/debug/vhx/net-*/stats; do
+		[ -r "$f" ] && [ "$(head -n 1 "$f" 2>/dev/null)" = "owner $1" ] || continue
+		tail -n +2 "$f"
+		found=0
+	done
+	return $found
+}
+
+# Open vhx-net devices right now.
+vhx_open_devices() {
+	ls -d /sys/kernel/debug/vhx/net-* 2>/dev/null | wc -l
+}

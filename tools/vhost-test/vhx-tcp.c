@@ -100,12 +100,11 @@ static void hash_update(uint64_t *h, const unsigned char *buf, size_t len)
 		*h = (*h ^ buf[i]) * 0x100000001b3ull;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+/* Move all @len bytes through write() (@out) or read(); -1 if cut short. */
+static int io_all(int fd, char *p, size_t len, bool out)
 {
-	const char *p = buf;
-
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = out ? write(fd, p, len) : read(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -117,21 +116,14 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+static int write_all(int fd, const void *buf, size_t len)
+{
+	return io_all(fd, (char *)buf, len, true);
+}
+
 static int read_all(int fd, void *buf, size_t len)
 {
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
+	return io_all(fd, buf, len, false);
 }
 
 /* Send @size bytes of the stream; false on a socket error. */

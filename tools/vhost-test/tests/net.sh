@@ -40,22 +40,27 @@ both "hostile backends" --backends
 # for (need_resched), or each frame would wait out the second and the run
 # time out.  Both devices honour it; vhx also counts its polls.
 both "busy polling 1 s, one CPU" --frames 2000 --mrg --event-idx --busyloop 1000000
-out=$(run --device /dev/vhx-net --name "vhx-net busy polling (counted)" --frames 500 --busyloop 1000000)
-echo "$out"
-if echo "$out" | grep -Eq '^vhx-stats: vq0 .*busy_polls=[1-9]' &&
-	echo "$out" | grep -Eq '^vhx-stats: vq1 .*busy_polls=[1-9]'; then
-	t_pass "vhx-net busy polls on both queues when asked"
-else
-	t_fail "vhx-net busy polls on both queues when asked"
-fi
-out=$(run --device /dev/vhx-net --name "vhx-net no busy polling (counted)" --frames 500)
-echo "$out"
-if echo "$out" | grep -q '^vhx-stats: vq0 .*busy_polls=0' &&
-	echo "$out" | grep -q '^vhx-stats: vq1 .*busy_polls=0'; then
-	t_pass "vhx-net does not busy poll unless asked"
-else
-	t_fail "vhx-net does not busy poll unless asked"
-fi
+
+# busy_polls NAME ARGS...: "yes" if vhx-net counted busy polls on both
+# queues in a run with ARGS, "no" if on neither.
+busy_polls() {
+	local name=$1 out
+	shift
+	out=$(run --device /dev/vhx-net --name "$name" --frames 500 "$@")
+	echo "$out" >&2
+	if echo "$out" | grep -Eq '^vhx-stats: vq0 .*busy_polls=[1-9]' &&
+		echo "$out" | grep -Eq '^vhx-stats: vq1 .*busy_polls=[1-9]'; then
+		echo yes
+	elif echo "$out" | grep -q '^vhx-stats: vq0 .*busy_polls=0$' &&
+		echo "$out" | grep -q '^vhx-stats: vq1 .*busy_polls=0$'; then
+		echo no
+	fi
+}
+t_run "vhx-net busy polls on both queues when asked" \
+	test "$(busy_polls "vhx-net busy polling (counted)" --busyloop 1000000)" = yes
+t_run "vhx-net does not busy poll unless asked" \
+	test "$(busy_polls "vhx-net no busy polling (counted)")" = no
+
 # Hostile TX headers: vhx drops the bad frame, returns its buffer and goes
 # on.  Debian's 6.1/6.12 vhost_net instead leaves the bad descriptor
 # unconsumed and stops, so that guest's TX queue stalls on it for good

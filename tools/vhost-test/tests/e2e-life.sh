@@ -206,7 +206,9 @@ migrate_case() {
 want=" ${E2E_LIFE:-reload link migrate kill} "
 for path in vhx vhost; do
 	for c in reload link migrate; do
-		[[ $want == *" $c "* ]] && "${c}_case" "$path"
+		if [[ $want == *" $c "* ]]; then
+			"${c}_case" "$path"
+		fi
 	done
 done
 if [[ $want == *" kill "* ]]; then

@@ -130,5 +130,7 @@ e2e_case() {
 want=" ${E2E_CASES:-default no-offloads no-csum jumbo multiqueue} "
 for c in "${CASES[@]}"; do
 	eval "set -- $c"
-	[[ $want == *" $1 "* ]] && e2e_case "$@"
+	if [[ $want == *" $1 "* ]]; then
+		e2e_case "$@"
+	fi
 done

@@ -114,6 +114,17 @@ migrate_case() {
 	src_mon=$E2E_MON
 	src_log=$E2E_LOGS/migrate-$path-src.monitor
 	src_qpid=$E2E_QPID
+	# Data written by the device into guest memory is what the dirty
+	# log must carry across: a transfer into the guest, during the move.
+	# It connects before the destination takes a queue of the tap: the
+	# tap steers a flow to the queue the guest answered on, but a new
+	# connection's SYN is hashed over all queues, and one landing on the
+	# paused destination's queue would be lost.
+	sink=$E2E_LOGS/migrate-$path.sink
+	"$E2E_TCP" sink "$E2E_GUEST" --bytes $((BYTES * 64)) --seed 41 >"$sink" 2>&1 &
+	sink_pid=$!
+	sleep 1
+
 	# -S: the destination stays paused after the migration, so that its
 	# memory can be compared with the source's before it runs.
 	E2E_USE_FDS=1 e2e_start "migrate-$path-dst" "$path" "" 1500 1 \
@@ -121,13 +132,6 @@ migrate_case() {
 	dst_qpid=$E2E_QPID
 	dst_mon=$E2E_MON
 	sleep 3
-
-	# Data written by the device into guest memory is what the dirty
-	# log must carry across: a transfer into the guest, during the move.
-	sink=$E2E_LOGS/migrate-$path.sink
-	"$E2E_TCP" sink "$E2E_GUEST" --bytes $((BYTES * 64)) --seed 41 >"$sink" 2>&1 &
-	sink_pid=$!
-	sleep 1
 	E2E_MON=$src_mon e2e_monitor "migrate -d tcp:127.0.0.1:4444"
 	status=
 	for ((i = 0; i < 240; i++)); do

@@ -59,9 +59,13 @@ static void vhx_vq_reset(struct vhx_vq *vq)
 	struct vhx_log_span *log = vq->ring.log;
 	struct iovec *iov = vq->ring.iov;
 
+	kvfree(vq->ring.ids);
 	memset(&vq->ring, 0, sizeof(vq->ring));
 	vq->ring.iov = iov;
 	vq->ring.log = log;
+	/* A fresh packed ring starts in lap 1 on both sides. */
+	vq->ring.avail_wrap = true;
+	vq->ring.used_wrap = true;
 	vq->ring.mem = vq->dev->mem;
 	vq->private_data = NULL;
 	vq->acked_features = 0;
@@ -213,6 +217,7 @@ static void vhx_vq_sync(struct vhx_vq *vq)
 			     (1ULL << VIRTIO_RING_F_EVENT_IDX);
 	vq->ring.notify_on_empty = dev->acked_features &
 				   (1ULL << VIRTIO_F_NOTIFY_ON_EMPTY);
+	vq->ring.packed = dev->acked_features & (1ULL << VIRTIO_F_RING_PACKED);
 	vq->ring.log_base = log ? dev->log_base : NULL;
 	vq->ring.mem = dev->mem;
 }
@@ -228,10 +233,27 @@ static void vhx_dev_sync(struct vhx_dev *dev)
 	}
 }
 
+/* Is any queue running?  Its ring layout may not change under it. */
+static bool vhx_dev_running(struct vhx_dev *dev)
+{
+	bool running = false;
+	unsigned int i;
+
+	for (i = 0; i < dev->nvqs && !running; i++) {
+		mutex_lock(&dev->vqs[i]->mutex);
+		running = dev->vqs[i]->private_data;
+		mutex_unlock(&dev->vqs[i]->mutex);
+	}
+	return running;
+}
+
 static long vhx_set_features(struct vhx_dev *dev, u64 features)
 {
 	if (features & ~dev->features)
 		return -EOPNOTSUPP;
+	if (((features ^ dev->acked_features) & (1ULL << VIRTIO_F_RING_PACKED)) &&
+	    vhx_dev_running(dev))
+		return -EBUSY;
 	if ((features & (1ULL << VHX_F_LOG_ALL)) &&
 	    !vhx_log_access_ok(dev->log_base, dev->mem))
 		return -EFAULT;
@@ -304,6 +326,10 @@ static bool vhx_rings_ok(const struct vhx_ring *r)
 {
 	size_t num = r->num;
 
+	if (r->packed)
+		return access_ok(r->pdesc, num * sizeof(*r->pdesc)) &&
+		       access_ok(r->driver_event, sizeof(*r->driver_event)) &&
+		       access_ok(r->device_event, sizeof(*r->device_event));
 	return access_ok(r->desc, num * sizeof(struct vring_desc)) &&
 	       access_ok(r->avail, offsetof(struct vring_avail, ring) +
 			 (num + 1) * sizeof(__virtio16)) &&
@@ -479,17 +505,29 @@ static long vhx_get_stopped_state(struct vhx_vq *vq,
 	return vq->private_data ? -EBUSY : 0;
 }
 
-/* A power of 2: the ring code masks indices with num - 1. */
+/*
+ * A power of 2: the split ring code masks indices with num - 1.  (A packed
+ * ring could be any size; QEMU never asks for one that is not.)  The
+ * packed ring's buffer id table is sized here, whichever layout comes.
+ */
 static long vhx_set_vring_num(struct vhx_vq *vq,
 			      struct vhx_vring_state __user *argp)
 {
 	struct vhx_vring_state s;
 	long ret = vhx_get_stopped_state(vq, argp, &s);
+	u16 *ids;
 
 	if (ret)
 		return ret;
 	if (!s.num || s.num > 32768 || (s.num & (s.num - 1)))
 		return -EINVAL;
+	if (s.num != vq->ring.num || !vq->ring.ids) {
+		ids = kvcalloc(s.num, sizeof(*ids), GFP_KERNEL_ACCOUNT);
+		if (!ids)
+			return -ENOMEM;
+		kvfree(vq->ring.ids);
+		vq->ring.ids = ids;
+	}
 	vq->ring.num = s.num;
 	return 0;
 }
@@ -502,11 +540,7 @@ static long vhx_set_vring_base(struct vhx_vq *vq,
 
 	if (ret)
 		return ret;
-	if (s.num > 0xffff)
-		return -EINVAL;
-	vq->ring.last_avail_idx = s.num;
-	vq->ring.avail_idx = s.num;
-	return 0;
+	return vhx_ring_set_base(&vq->ring, s.num);
 }
 
 static long vhx_vring_ioctl(struct vhx_dev *dev, unsigned int ioctl,
@@ -555,7 +589,7 @@ static long vhx_vring_ioctl(struct vhx_dev *dev, unsigned int ioctl,
 		break;
 	case VHX_GET_VRING_BASE:
 		s.index = idx;
-		s.num = vq->ring.last_avail_idx;
+		s.num = vhx_ring_get_base(&vq->ring);
 		if (copy_to_user(argp, &s, sizeof(s)))
 			ret = -EFAULT;
 		break;

@@ -117,3 +117,24 @@ int vhx_mem_read(const struct vhx_mem *mem, void *dst, u64 gpa, size_t len)
 	}
 	return 0;
 }
+
+/*
+ * The reverse: the guest address of [hva, hva + len), which must lie in
+ * one region.  For the few structures the launcher gives us by user
+ * address only; not for the data path (a linear scan).  0 or -EFAULT.
+ */
+int vhx_mem_hva_to_gpa(const struct vhx_mem *mem, u64 hva, u64 len, u64 *gpa)
+{
+	unsigned int i;
+
+	for (i = 0; mem && i < mem->nregions; i++) {
+		const struct vhx_mem_region *r = &mem->regions[i];
+
+		if (hva >= r->hva && hva - r->hva < r->size &&
+		    len <= r->size - (hva - r->hva)) {
+			*gpa = r->gpa + (hva - r->hva);
+			return 0;
+		}
+	}
+	return -EFAULT;
+}

@@ -51,6 +51,7 @@ enum {
 			  (1ULL << VIRTIO_RING_F_EVENT_IDX) |		\
 			  (1ULL << VIRTIO_F_VERSION_1) |		\
 			  (1ULL << VIRTIO_NET_F_MRG_RXBUF) |		\
+			  (1ULL << VIRTIO_F_RING_PACKED) |		\
 			  (1ULL << VIRTIO_F_RING_RESET))
 
 /* Packets and bytes per worker run before yielding to the other queue. */
@@ -137,7 +138,7 @@ static void vhx_net_tx(struct vhx_net_vq *nvq)
 		if (c.in || c.out_len < nvq->vhx_hlen) {
 			vhx_ring_error(r, "TX chain %u: %u writable buffers, %llu bytes for a %zu-byte header",
 				       c.head, c.in, c.out_len, nvq->vhx_hlen);
-			vhx_ring_unget(r, 1);
+			vhx_ring_unget(r, &c, 1);
 			break;
 		}
 		len = c.out_len - nvq->vhx_hlen;
@@ -146,7 +147,7 @@ static void vhx_net_tx(struct vhx_net_vq *nvq)
 		ret = sock->ops->sendmsg(sock, &msg, len);
 		if (ret == -EAGAIN || ret == -ENOMEM || ret == -ENOBUFS) {
 			/* The socket is full: retry when it has room. */
-			vhx_ring_unget(r, 1);
+			vhx_ring_unget(r, &c, 1);
 			vhx_poll_start(&nvq->sock_poll, sock->file);
 			break;
 		}
@@ -191,7 +192,7 @@ static int vhx_net_rx_bufs(struct vhx_net_vq *nvq, u64 need,
 			ret = -EINVAL;
 		}
 		if (ret <= 0) {
-			vhx_ring_unget(r, n);
+			vhx_ring_unget(r, nvq->chains, n);
 			return ret;
 		}
 		n++;
@@ -242,7 +243,7 @@ static int vhx_net_rx_one(struct vhx_net_vq *nvq, struct socket *sock,
 	ret = sock->ops->recvmsg(sock, &msg, len, MSG_DONTWAIT | MSG_TRUNC);
 	if (ret < 0 || ret + nvq->vhx_hlen > have) {
 		/* Gone meanwhile, or truncated: give the buffers back. */
-		vhx_ring_unget(r, n);
+		vhx_ring_unget(r, nvq->chains, n);
 		return ret < 0 ? ret : 0;
 	}
 	left = ret + nvq->vhx_hlen;
@@ -272,7 +273,7 @@ static int vhx_net_rx_one(struct vhx_net_vq *nvq, struct socket *sock,
 	}
 	return ret + nvq->vhx_hlen;
 fault:
-	vhx_ring_unget(r, n);
+	vhx_ring_unget(r, nvq->chains, n);
 	return -EFAULT;
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The device side of a split virtqueue: everything that reads what the
- * guest wrote into its rings.  See ring.c.
+ * The device side of a virtqueue: everything that reads what the guest
+ * wrote into its rings.  One interface for both layouts; ring.c holds what
+ * they share, ring_split.c and ring_packed.c what they do not.
  */
 #ifndef _VHX_RING_H
 #define _VHX_RING_H
@@ -24,7 +25,10 @@ struct vhx_log_span {
 
 /* One descriptor chain, as vhx_ring_get() found it. */
 struct vhx_chain {
-	u16 head;		/* what the used entry must name */
+	u16 head;		/* what the used entry must name: head or id */
+	u16 avail;		/* where it was taken, for unget (packed:
+				 * position, and bit 15 the wrap counter)
+				 */
 	unsigned int iov_off;	/* its iovecs start at ring->iov[iov_off] */
 	unsigned int log_off;	/* its dirty spans at ring->log[log_off] */
 	unsigned int out;	/* readable iovecs: [0 .. out) from iov_off */
@@ -36,9 +40,24 @@ struct vhx_chain {
 
 struct vhx_ring {
 	unsigned int num;	/* entries, a power of 2; 0 while unset */
-	struct vring_desc __user *desc;
-	struct vring_avail __user *avail;
-	struct vring_used __user *used;
+	bool packed;		/* VIRTIO_F_RING_PACKED layout */
+	/*
+	 * The three areas.  Split: descriptors, avail ring, used ring.
+	 * Packed: descriptors, the driver's event suppression structure,
+	 * the device's.  Same order, so the vring address ioctl fills both.
+	 */
+	union {
+		struct vring_desc __user *desc;
+		struct vring_packed_desc __user *pdesc;
+	};
+	union {
+		struct vring_avail __user *avail;
+		struct vring_packed_desc_event __user *driver_event;
+	};
+	union {
+		struct vring_used __user *used;
+		struct vring_packed_desc_event __user *device_event;
+	};
 	const struct vhx_mem *mem;
 
 	/* From the acked features. */
@@ -51,6 +70,18 @@ struct vhx_ring {
 	u16 used_flags;		/* our copy of used->flags */
 	u16 signalled_used;	/* last_used_idx at our last signal */
 	bool signalled_used_valid;
+
+	/*
+	 * Packed only.  last_avail_idx and last_used_idx are positions in
+	 * the descriptor ring, each with its wrap counter here.  ids[] holds,
+	 * per buffer id, how many ring descriptors its chain took; 0 means
+	 * the id is not in flight.  It is how a used entry knows how far to
+	 * move, and how a guest reusing an id in flight is caught.
+	 */
+	bool avail_wrap;
+	bool used_wrap;
+	u16 *ids;			/* num entries */
+	u32 used_since_signal;	/* descriptors used since the last check */
 
 	/* Dirty logging (migration): NULL log_base means off. */
 	void __user *log_base;
@@ -107,7 +138,8 @@ int vhx_ring_start(struct vhx_ring *r);
 int vhx_ring_get(struct vhx_ring *r, struct vhx_chain *c);
 int vhx_ring_get_at(struct vhx_ring *r, struct vhx_chain *c,
 		    unsigned int iov_off, unsigned int log_off);
-void vhx_ring_unget(struct vhx_ring *r, unsigned int n);
+void vhx_ring_unget(struct vhx_ring *r, const struct vhx_chain *c,
+		    unsigned int n);
 int vhx_ring_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
 		      unsigned int n);
 bool vhx_ring_should_signal(struct vhx_ring *r);
@@ -116,5 +148,7 @@ int vhx_ring_enable_notify(struct vhx_ring *r);
 bool vhx_ring_avail_pending(struct vhx_ring *r);
 int vhx_ring_log_chain(struct vhx_ring *r, const struct vhx_chain *c,
 		       u64 written);
+u32 vhx_ring_get_base(const struct vhx_ring *r);
+int vhx_ring_set_base(struct vhx_ring *r, u32 base);
 
 #endif /* _VHX_RING_H */

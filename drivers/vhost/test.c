@@ -27,7 +27,8 @@
 			   (1ULL << VIRTIO_F_ANY_LAYOUT) |		\
 			   (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |	\
 			   (1ULL << VIRTIO_RING_F_EVENT_IDX) |		\
-			   (1ULL << VIRTIO_F_VERSION_1))
+			   (1ULL << VIRTIO_F_VERSION_1) |		\
+			   (1ULL << VIRTIO_F_RING_PACKED))
 
 /* Chains and bytes per worker run before yielding to other queues. */
 #define VHX_TEST_WEIGHT		256
@@ -71,7 +72,7 @@ static void vhx_test_handle_vq(struct vhx_vq *vq)
 			continue;
 		}
 		if (vhx_test_process(r, &c, &written)) {
-			vhx_ring_unget(r, 1);
+			vhx_ring_unget(r, &c, 1);
 			break;
 		}
 		if (r->log_base)

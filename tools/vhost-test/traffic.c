@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Verified traffic over a split ring to a vhx-test device.
+ * Verified traffic over a ring of either layout to a vhx-test device.
  *
  * Every chain gets a random number of readable and writable buffers of
  * random sizes, filled with random bytes.  When the device returns it, we
@@ -56,7 +56,7 @@ static unsigned int rnd(struct traffic *t, unsigned int lo, unsigned int hi)
 	return util_rnd(&t->rnd, lo, hi);
 }
 
-int traffic_init(struct traffic *t, struct guestmem *g, struct vdrv_split *v,
+int traffic_init(struct traffic *t, struct guestmem *g, struct vdrv_vq *v,
 		 const struct traffic_params *p)
 {
 	unsigned int i;
@@ -69,17 +69,17 @@ int traffic_init(struct traffic *t, struct guestmem *g, struct vdrv_split *v,
 	t->g = g;
 	t->v = v;
 	t->rnd = p->seed;
-	t->slot = calloc(v->num, sizeof(*t->slot));
+	t->slot = calloc(vdrv_num(v), sizeof(*t->slot));
 	if (!t->slot)
 		return -ENOMEM;
-	for (i = 0; i < v->num; i++) {
+	for (i = 0; i < vdrv_num(v); i++) {
 		/* Byte-aligned on purpose: buffers straddle regions. */
 		t->slot[i].out_mem = guestmem_alloc(g, (size_t)p->max_out * p->max_len, 1, false);
 		t->slot[i].in_mem = guestmem_alloc(g, (size_t)p->max_in * p->max_len, 1, false);
 		if ((p->max_out && !t->slot[i].out_mem) ||
 		    (p->max_in && !t->slot[i].in_mem)) {
 			fprintf(stderr, "traffic: guest memory too small for %u slots\n",
-				v->num);
+				vdrv_num(v));
 			traffic_fini(t);
 			return -ENOMEM;
 		}
@@ -124,7 +124,7 @@ static void slot_prepare(struct traffic *t, struct traffic_slot *s)
 		s->nin = t->p.max_in ? rnd(t, 0, t->p.max_in) : 0;
 		/* Without indirect tables a chain must fit in the ring. */
 	} while (!(s->nout + s->nin) ||
-		 (!t->p.indirect && s->nout + s->nin > t->v->num));
+		 (!t->p.indirect && s->nout + s->nin > vdrv_num(t->v)));
 	s->out_len = 0;
 	s->out_csum = 1;
 	s->in_len = 0;
@@ -163,14 +163,14 @@ int traffic_add(struct traffic *t, unsigned int max)
 		if (s->busy)
 			break;
 		slot_prepare(t, s);
-		ret = vdrv_split_add(t->v, s->out, s->nout, s->in, s->nin, s,
+		ret = vdrv_add(t->v, s->out, s->nout, s->in, s->nin, s,
 				     t->p.indirect);
 		if (ret == -ENOSPC)
 			break;
 		if (ret)
 			return ret;
 		s->busy = true;
-		t->next_slot = (t->next_slot + 1) % t->v->num;
+		t->next_slot = (t->next_slot + 1) % vdrv_num(t->v);
 		t->added++;
 		n++;
 	}
@@ -236,7 +236,7 @@ int traffic_collect(struct traffic *t, unsigned int *n)
 	int ret;
 
 	*n = 0;
-	while ((ret = vdrv_split_get_used(t->v, &token, &len)) == 1) {
+	while ((ret = vdrv_get_used(t->v, &token, &len)) == 1) {
 		struct traffic_slot *s = token;
 
 		if (!s->busy) {

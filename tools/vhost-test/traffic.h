@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Verified traffic over a split ring to a vhx-test device.  See traffic.c.
+ * Verified traffic over a ring of either layout to a vhx-test device.  See traffic.c.
  */
 #ifndef _VHX_TRAFFIC_H
 #define _VHX_TRAFFIC_H
@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "guestmem.h"
-#include "../../drivers/virtio/vring_split.h"
+#include "../../drivers/virtio/vring.h"
 
 #define TRAFFIC_MAX_BUFS	16
 
@@ -35,7 +35,7 @@ struct traffic_slot {
 struct traffic {
 	struct traffic_params p;
 	struct guestmem *g;
-	struct vdrv_split *v;
+	struct vdrv_vq *v;
 	struct traffic_slot *slot;	/* v->num of them */
 	unsigned int next_slot;
 	uint64_t added, completed, bytes_out, bytes_in;
@@ -45,7 +45,7 @@ struct traffic {
 };
 
 uint32_t traffic_adler32(const uint8_t *p, size_t n, uint32_t adler);
-int traffic_init(struct traffic *t, struct guestmem *g, struct vdrv_split *v,
+int traffic_init(struct traffic *t, struct guestmem *g, struct vdrv_vq *v,
 		 const struct traffic_params *p);
 void traffic_fini(struct traffic *t);
 int traffic_add(struct traffic *t, unsigned int max);

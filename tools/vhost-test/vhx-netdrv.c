@@ -36,7 +36,7 @@
 #include "guestmem.h"
 #include "util.h"
 #include "traffic.h"
-#include "../../drivers/virtio/vring_split.h"
+#include "../../drivers/virtio/vring.h"
 #include "../../include/uapi/linux/vhx.h"
 
 #define ETH_TYPE	0x88b5		/* IEEE local experimental */
@@ -48,12 +48,13 @@ struct opts {
 	const char *device, *name;
 	const char *packet;	/* "A:B": packet-socket backend on A, checker on B */
 	unsigned int frames, ring, min_size, max_size, rx_buf, busyloop;
-	bool mrg, event_idx, indirect, net_hdr, bench, check_nb, gso;
+	bool mrg, event_idx, indirect, net_hdr, bench, check_nb, gso, packed;
 	const char *mode;	/* tx, rx, both */
 };
 
 struct q {
-	struct vdrv_split v;
+	struct vdrv_vq v;
+	void *area[3];		/* descriptors, driver area, device area */
 	int kick, call;
 };
 
@@ -215,9 +216,9 @@ static int tap_open(struct net *n)
 static struct vhx_vring_addr vring_addr(struct net *n, unsigned int i)
 {
 	struct vhx_vring_addr a = { .index = i,
-		.desc_user_addr = (uintptr_t)guestmem_hva(&n->g, n->q[i].v.desc),
-		.avail_user_addr = (uintptr_t)guestmem_hva(&n->g, n->q[i].v.avail),
-		.used_user_addr = (uintptr_t)guestmem_hva(&n->g, n->q[i].v.used) };
+		.desc_user_addr = (uintptr_t)guestmem_hva(&n->g, n->q[i].area[0]),
+		.avail_user_addr = (uintptr_t)guestmem_hva(&n->g, n->q[i].area[1]),
+		.used_user_addr = (uintptr_t)guestmem_hva(&n->g, n->q[i].area[2]) };
 
 	return a;
 }
@@ -237,6 +238,8 @@ static int dev_setup(struct net *n)
 		f |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
 	if (n->o.net_hdr)
 		f |= 1ULL << VHX_NET_F_VIRTIO_NET_HDR;
+	if (n->o.packed)
+		f |= 1ULL << VIRTIO_F_RING_PACKED;
 
 	n->dev = open(n->o.device, O_RDWR | O_CLOEXEC);
 	if (n->dev < 0)
@@ -261,7 +264,7 @@ static int dev_setup(struct net *n)
 
 		if ((ret = io(n->dev, VHX_SET_VRING_NUM, &s)))
 			return ret;
-		s.num = 0;
+		s.num = vdrv_fresh_base(n->o.packed);
 		if ((ret = io(n->dev, VHX_SET_VRING_BASE, &s)) ||
 		    (ret = io(n->dev, VHX_SET_VRING_ADDR, &a)) ||
 		    (ret = io(n->dev, VHX_SET_VRING_KICK, &kf)) ||
@@ -294,12 +297,16 @@ static int net_open(struct net *n)
 	guestmem_block_size(&n->g, 16 * sizeof(struct vring_desc));
 	for (i = 0; i < 2; i++) {
 		struct q *q = &n->q[i];
-		void *d = guestmem_alloc(&n->g, vdrv_split_desc_size(n->o.ring), 16, true);
-		void *a = guestmem_alloc(&n->g, vdrv_split_avail_size(n->o.ring), 2, true);
-		void *u = guestmem_alloc(&n->g, vdrv_split_used_size(n->o.ring), 4, true);
+		bool pk = n->o.packed;
 
-		ret = vdrv_split_init(&q->v, n->o.ring, d, a, u, n->o.event_idx,
-				      &traffic_mem_ops, &n->g);
+		q->area[0] = guestmem_alloc(&n->g, vdrv_desc_size(pk, n->o.ring),
+					    vdrv_area_align(pk, 0), true);
+		q->area[1] = guestmem_alloc(&n->g, vdrv_driver_size(pk, n->o.ring),
+					    vdrv_area_align(pk, 1), true);
+		q->area[2] = guestmem_alloc(&n->g, vdrv_device_size(pk, n->o.ring),
+					    vdrv_area_align(pk, 2), true);
+		ret = vdrv_init(&q->v, pk, n->o.ring, q->area[0], q->area[1],
+				q->area[2], n->o.event_idx, &traffic_mem_ops, &n->g);
 		if (ret)
 			return ret;
 		q->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -318,7 +325,7 @@ static void kick(struct q *q)
 {
 	uint64_t one = 1;
 
-	if (vdrv_split_publish(&q->v) &&
+	if (vdrv_publish(&q->v) &&
 	    write(q->kick, &one, sizeof(one)) != sizeof(one))
 		perror("vhx-netdrv: kick");
 }
@@ -328,7 +335,7 @@ static bool wait_call(struct q *q, int ms)
 	struct pollfd p = { .fd = q->call, .events = POLLIN };
 	uint64_t v;
 
-	if (vdrv_split_enable_cb(&q->v))
+	if (vdrv_enable_cb(&q->v))
 		return true;
 	if (poll(&p, 1, ms) != 1)
 		return false;
@@ -378,14 +385,14 @@ static void run_tx(struct net *n)
 
 			memset(b, 0, n->hlen);
 			frame_fill(b + n->hlen, size, sent);
-			if (vdrv_split_add(&n->q[1].v, &vb, 1, NULL, 0, b, n->o.indirect))
+			if (vdrv_add(&n->q[1].v, &vb, 1, NULL, 0, b, n->o.indirect))
 				break;
 			slot = (slot + 1) % RX_SLOTS;
 			sent++;
 			bytes += size;
 		}
 		kick(&n->q[1]);
-		while (vdrv_split_get_used(&n->q[1].v, &tok, &len) == 1)
+		while (vdrv_get_used(&n->q[1].v, &tok, &len) == 1)
 			done++;
 		/* Drain the packet socket as we go (it would overflow). */
 		while (n->pkt >= 0) {
@@ -430,7 +437,7 @@ static void rx_refill(struct net *n, unsigned int *slot)
 		uint8_t *b = n->rx_buf[*slot];
 		struct vdrv_buf vb = { b, n->o.mrg ? n->o.rx_buf : n->hlen + FRAME_MAX };
 
-		if (vdrv_split_add(&n->q[0].v, NULL, 0, &vb, 1, b, false))
+		if (vdrv_add(&n->q[0].v, NULL, 0, &vb, 1, b, false))
 			break;
 		*slot = (*slot + 1) % RX_SLOTS;
 	}
@@ -464,7 +471,7 @@ static void run_rx(struct net *n)
 				break;
 			sent++;
 		}
-		while ((r = vdrv_split_get_used(&n->q[0].v, &tok, &len)) == 1) {
+		while ((r = vdrv_get_used(&n->q[0].v, &tok, &len)) == 1) {
 			const uint8_t *b = tok;
 
 			bufs++;
@@ -608,7 +615,7 @@ static void run_tx_hostile(struct net *n)
 			good++;
 		}
 		vb = (struct vdrv_buf){ b, n->hlen + size };
-		if (vdrv_split_add(&n->q[1].v, &vb, 1, NULL, 0, b, false))
+		if (vdrv_add(&n->q[1].v, &vb, 1, NULL, 0, b, false))
 			break;
 		sent++;
 		kick(&n->q[1]);
@@ -616,7 +623,7 @@ static void run_tx_hostile(struct net *n)
 			void *tok;
 			uint32_t len;
 
-			if (vdrv_split_get_used(&n->q[1].v, &tok, &len) == 1)
+			if (vdrv_get_used(&n->q[1].v, &tok, &len) == 1)
 				done++;
 			else if (!wait_call(&n->q[1], 5000))
 				break;
@@ -734,10 +741,10 @@ static void run_gso(struct net *n)
 		memset(gbuf, 0, n->hlen);
 		gso_hdr((struct virtio_net_hdr *)gbuf);
 		tcp_frame(gbuf + n->hlen, size, i);
-		if (vdrv_split_add(&n->q[1].v, &vb, 1, NULL, 0, gbuf, false))
+		if (vdrv_add(&n->q[1].v, &vb, 1, NULL, 0, gbuf, false))
 			break;
 		kick(&n->q[1]);
-		while (vdrv_split_get_used(&n->q[1].v, &tok, &len) != 1)
+		while (vdrv_get_used(&n->q[1].v, &tok, &len) != 1)
 			if (!wait_call(&n->q[1], 5000))
 				goto out;
 		for (;;) {
@@ -771,7 +778,7 @@ static void run_gso(struct net *n)
 			void *tok;
 			uint32_t len;
 
-			if (vdrv_split_get_used(&n->q[0].v, &tok, &len) != 1) {
+			if (vdrv_get_used(&n->q[0].v, &tok, &len) != 1) {
 				rx_refill(n, &slot);
 				if (!wait_call(&n->q[0], 5000))
 					goto out;
@@ -825,13 +832,13 @@ static void run_reset(struct net *n)
 	ret = io(n->dev, VHX_NET_SET_BACKEND, &b);
 	if (!ret)
 		ret = io(n->dev, VHX_GET_VRING_BASE, &s);
-	result(!ret && s.num == q->v.published,
-	       "%s: TX queue reset: base %u after %u offered", n->o.name, s.num,
-	       q->v.published);
+	result(!ret && s.num == vdrv_stopped_base(&q->v),
+	       "%s: TX queue reset: base %#x after stop, %#x offered", n->o.name,
+	       s.num, vdrv_stopped_base(&q->v));
 	s.num = n->o.ring;
 	if (!ret)
 		ret = io(n->dev, VHX_SET_VRING_NUM, &s);
-	s.num = q->v.published;
+	s.num = vdrv_stopped_base(&q->v);
 	if (!ret)
 		ret = io(n->dev, VHX_SET_VRING_BASE, &s);
 	if (!ret)
@@ -892,6 +899,7 @@ static void usage(FILE *f)
 		"  --hostile-tx    TX frames with bad headers among good ones\n"
 		"  --packet A:B    backend: a packet socket on A (veth), checker on B\n"
 		"  --gso           64 KiB TCP frames with TSO/checksum offload, both ways\n"
+		"  --packed        packed rings (VIRTIO_F_RING_PACKED)\n"
 		"  --busyloop US   busy polling timeout on both queues (poll-us)\n"
 		"  --name NAME     for the PASS lines\n");
 }
@@ -917,6 +925,7 @@ int main(int argc, char **argv)
 		{ "hostile-tx", no_argument, NULL, 'T' },
 		{ "packet", required_argument, NULL, 'P' },
 		{ "gso", no_argument, NULL, 'G' },
+		{ "packed", no_argument, NULL, 'Q' },
 		{ "busyloop", required_argument, NULL, 'L' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
@@ -948,6 +957,7 @@ int main(int argc, char **argv)
 		case 'T': n.o.mode = "hostile-tx"; break;
 		case 'P': n.o.packet = optarg; n.o.net_hdr = true; break;
 		case 'G': n.o.gso = true; n.o.mrg = true; n.o.mode = "gso"; break;
+		case 'Q': n.o.packed = true; break;
 		case 'L': n.o.busyloop = strtoul(optarg, NULL, 0); break;
 		case 'n': n.o.name = optarg; break;
 		case 'h': usage(stdout); return 0;

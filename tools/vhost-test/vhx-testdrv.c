@@ -43,14 +43,14 @@ struct opts {
 	const char *device;
 	unsigned int ring, chains, regions, queues, batch, cycles;
 	struct traffic_params tp;
-	bool event_idx, log, quiet, bench;
+	bool event_idx, log, quiet, bench, packed;
 	const char *order;	/* qemu, kvmtool, crosvm */
 	const char *mid;	/* memswap, callswap, reattach, reset, log */
 	const char *name;	/* for the PASS line */
 };
 
 struct queue {
-	struct vdrv_split v;
+	struct vdrv_vq v;
 	struct traffic t;
 	int kick, call, err;
 	void *desc, *avail, *used;
@@ -142,6 +142,8 @@ static uint64_t drv_wanted_features(struct drv *d)
 		f |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
 	if (d->o.event_idx)
 		f |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	if (d->o.packed)
+		f |= 1ULL << VIRTIO_F_RING_PACKED;
 	if (d->o.log)
 		f |= 1ULL << VHX_F_LOG_ALL;
 	return f;
@@ -156,9 +158,9 @@ static int drv_rings(struct drv *d)
 	for (i = 0; i < d->o.queues; i++) {
 		struct queue *q = &d->q[i];
 
-		ret = vdrv_split_init(&q->v, d->o.ring, q->desc, q->avail,
-				      q->used, d->o.event_idx,
-				      &traffic_mem_ops, &d->g);
+		ret = vdrv_init(&q->v, d->o.packed, d->o.ring, q->desc,
+				q->avail, q->used, d->o.event_idx,
+				&traffic_mem_ops, &d->g);
 		if (!ret) {
 			d->o.tp.seed = d->o.tp.seed * 7 + i + 1;
 			ret = traffic_init(&q->t, &d->g, &q->v, &d->o.tp);
@@ -203,7 +205,8 @@ static int drv_setup(struct drv *d)
 		for (i = 0; i < n; i++) {
 			STEP(io_file(d->fd, VHX_SET_VRING_KICK, i, d->q[i].kick));
 			STEP(io_state(d->fd, VHX_SET_VRING_NUM, i, d->o.ring));
-			STEP(io_state(d->fd, VHX_SET_VRING_BASE, i, 0));
+			STEP(io_state(d->fd, VHX_SET_VRING_BASE, i,
+				     vdrv_fresh_base(d->o.packed)));
 			STEP(drv_addr(d, i, d->o.log));
 			STEP(io_file(d->fd, VHX_SET_VRING_CALL, i, d->q[i].call));
 			STEP(io_file(d->fd, VHX_SET_VRING_ERR, i, d->q[i].err));
@@ -220,7 +223,8 @@ static int drv_setup(struct drv *d)
 			STEP(io_state(d->fd, VHX_SET_VRING_NUM, i, d->o.ring));
 			STEP(io_file(d->fd, VHX_SET_VRING_ERR, i, d->q[i].err));
 			STEP(drv_addr(d, i, d->o.log));
-			STEP(io_state(d->fd, VHX_SET_VRING_BASE, i, 0));
+			STEP(io_state(d->fd, VHX_SET_VRING_BASE, i,
+				     vdrv_fresh_base(d->o.packed)));
 			STEP(io_file(d->fd, VHX_SET_VRING_CALL, i, d->q[i].call));
 			STEP(io_file(d->fd, VHX_SET_VRING_KICK, i, d->q[i].kick));
 			STEP(io_file(d->fd, VHX_TEST_SET_BACKEND, i, 0));
@@ -239,7 +243,8 @@ static int drv_setup(struct drv *d)
 	STEP(drv_mem_table(d, false));
 	for (i = 0; i < n; i++) {
 		STEP(io_state(d->fd, VHX_SET_VRING_NUM, i, d->o.ring));
-		STEP(io_state(d->fd, VHX_SET_VRING_BASE, i, 0));
+		STEP(io_state(d->fd, VHX_SET_VRING_BASE, i,
+			     vdrv_fresh_base(d->o.packed)));
 		STEP(drv_addr(d, i, d->o.log));
 		STEP(io_file(d->fd, VHX_SET_VRING_KICK, i, d->q[i].kick));
 	}
@@ -270,9 +275,14 @@ static int drv_open(struct drv *d)
 	for (i = 0; i < d->o.queues; i++) {
 		struct queue *q = &d->q[i];
 
-		q->desc = guestmem_alloc(&d->g, vdrv_split_desc_size(d->o.ring), 16, true);
-		q->avail = guestmem_alloc(&d->g, vdrv_split_avail_size(d->o.ring), 2, true);
-		q->used = guestmem_alloc(&d->g, vdrv_split_used_size(d->o.ring), 4, true);
+		bool pk = d->o.packed;
+
+		q->desc = guestmem_alloc(&d->g, vdrv_desc_size(pk, d->o.ring),
+					 vdrv_area_align(pk, 0), true);
+		q->avail = guestmem_alloc(&d->g, vdrv_driver_size(pk, d->o.ring),
+					  vdrv_area_align(pk, 1), true);
+		q->used = guestmem_alloc(&d->g, vdrv_device_size(pk, d->o.ring),
+					 vdrv_area_align(pk, 2), true);
 		q->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		q->call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		q->err = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -296,7 +306,7 @@ static void drv_close(struct drv *d)
 		close(d->fd);
 	for (i = 0; i < d->o.queues; i++) {
 		traffic_fini(&d->q[i].t);
-		vdrv_split_fini(&d->q[i].v);
+		vdrv_fini(&d->q[i].v);
 		close(d->q[i].kick);
 		close(d->q[i].call);
 		close(d->q[i].err);
@@ -364,12 +374,12 @@ static int drv_pump(struct drv *d, uint64_t target)
 			ret = traffic_add(&q->t, want);
 			if (ret < 0)
 				return ret;
-			if (ret && vdrv_split_publish(&q->v) &&
+			if (ret && vdrv_publish(&q->v) &&
 			    write(q->kick, &one, sizeof(one)) != sizeof(one))
 				return -errno;
 		}
 		for (i = 0; i < d->o.queues; i++) {
-			if (vdrv_split_enable_cb(&d->q[i].v))
+			if (vdrv_enable_cb(&d->q[i].v))
 				pending = true;
 			pfd[i] = (struct pollfd){ .fd = d->q[i].call, .events = POLLIN };
 		}
@@ -402,9 +412,9 @@ static int drv_reattach(struct drv *d)
 			ret = io(d->fd, VHX_GET_VRING_BASE, &s);
 		if (ret)
 			return ret;
-		if (s.num != d->q[i].v.published) {
-			fprintf(stderr, "vhx-testdrv: base %u after stop, %u published\n",
-				s.num, d->q[i].v.published);
+		if (s.num != vdrv_stopped_base(&d->q[i].v)) {
+			fprintf(stderr, "vhx-testdrv: base %#x after stop, %#x expected\n",
+				s.num, vdrv_stopped_base(&d->q[i].v));
 			return -EIO;
 		}
 		ret = io_state(d->fd, VHX_SET_VRING_BASE, i, s.num);
@@ -448,7 +458,7 @@ static int drv_mid(struct drv *d)
 		for (i = 0; i < d->o.queues && !ret; i++) {
 			done[i] = d->q[i].t.completed;
 			traffic_fini(&d->q[i].t);
-			vdrv_split_fini(&d->q[i].v);
+			vdrv_fini(&d->q[i].v);
 		}
 		if (!ret)
 			ret = drv_rings(d);
@@ -849,12 +859,12 @@ static int mode_hostile(struct opts *o)
 			 * every descriptor free again: the bad chain wrote over
 			 * the next fields its free list is threaded through.
 			 */
-			d.q[0].v.avail_idx = d.q[0].v.published = idx;
-			d.q[0].v.last_used = ((struct vring_used *)d.q[0].used)->idx;
+			d.q[0].v.s.avail_idx = d.q[0].v.s.published = idx;
+			d.q[0].v.s.last_used = ((struct vring_used *)d.q[0].used)->idx;
 			for (unsigned int j = 0; j + 1 < d.o.ring; j++)
-				d.q[0].v.desc[j].next = j + 1;
-			d.q[0].v.free_head = 0;
-			d.q[0].v.num_free = d.o.ring;
+				d.q[0].v.s.desc[j].next = j + 1;
+			d.q[0].v.s.free_head = 0;
+			d.q[0].v.s.num_free = d.o.ring;
 			if (!ret)
 				ret = drv_pump(&d, 200);
 			recovered = !ret && drv_completed(&d) == 200;
@@ -1043,7 +1053,7 @@ static int mode_lifecycle(struct opts *o)
 		if (drv_open(&d) || drv_setup(&d) ||
 		    traffic_add(&d.q[0].t, d.o.ring) <= 0)
 			bad++;
-		vdrv_split_publish(&d.q[0].v);
+		vdrv_publish(&d.q[0].v);
 		if (write(d.q[0].kick, &one, sizeof(one)) != sizeof(one))
 			bad++;
 		drv_close(&d);
@@ -1125,8 +1135,8 @@ static int mode_fairness(struct opts *o)
 		return ret;
 	}
 	used0 = d.q[0].used;
-	vdrv_split_publish(&d.q[0].v);
-	vdrv_split_publish(&d.q[1].v);
+	vdrv_publish(&d.q[0].v);
+	vdrv_publish(&d.q[1].v);
 	if (write(d.q[0].kick, &one, sizeof(one)) != sizeof(one) ||
 	    write(d.q[1].kick, &one, sizeof(one)) != sizeof(one))
 		ret = -errno;
@@ -1163,6 +1173,7 @@ static void usage(FILE *f)
 		"  --min-len/--max-len BYTES  buffer sizes (default 1..2048)\n"
 		"  --max-out/--max-in N       buffers per chain (default 4/4)\n"
 		"  --indirect --event-idx --log\n"
+		"  --packed          packed rings (VIRTIO_F_RING_PACKED)\n"
 		"  --order qemu|kvmtool|crosvm   ioctl order (default qemu)\n"
 		"  --mid memswap|callswap|reattach|reset|log  event half-way\n"
 		"  --cycles N        lifecycle cycles (default 1000)\n"
@@ -1187,6 +1198,7 @@ int main(int argc, char **argv)
 		{ "indirect", no_argument, NULL, 'I' },
 		{ "event-idx", no_argument, NULL, 'E' },
 		{ "log", no_argument, NULL, 'L' },
+		{ "packed", no_argument, NULL, 'P' },
 		{ "order", required_argument, NULL, 'O' },
 		{ "mid", required_argument, NULL, 'x' },
 		{ "cycles", required_argument, NULL, 'y' },
@@ -1227,6 +1239,7 @@ int main(int argc, char **argv)
 		case 'I': o.tp.indirect = true; break;
 		case 'E': o.event_idx = true; break;
 		case 'L': o.log = true; break;
+		case 'P': o.packed = true; break;
 		case 'O': o.order = optarg; break;
 		case 'x': o.mid = optarg; break;
 		case 'y': o.cycles = strtoul(optarg, NULL, 0); break;

@@ -3,9 +3,9 @@
  * ring-fuzz: libFuzzer target for the kernel's ring code.
  *
  * The input is the guest's memory: rings, descriptor tables, indirect
- * tables, buffers, all of it hostile.  A header picks the ring size, the
- * features, and how the memory is cut into regions (shuffled, with an
- * optional hole).  Then we serve the ring the way the kernel's handler
+ * tables, buffers, all of it hostile.  A header picks the ring layout
+ * (split or packed) and size, the features, the ring base, and how the
+ * memory is cut into regions (shuffled, with an optional hole).  Then we serve the ring the way the kernel's handler
  * does: take chains, run the test backend on them, return them, decide
  * about interrupts and kicks.  Every access must stay in the arena (the
  * uenv hook turns anything else into -EFAULT), nothing may loop, and the
@@ -51,7 +51,8 @@ static bool arena_ok(const void *p, size_t n)
 
 struct header {
 	uint8_t num_log2;	/* ring of 1 << (x % 9): 1 .. 256 */
-	uint8_t flags;		/* event_idx, notify_on_empty, log, hole */
+	uint8_t flags;		/* event_idx, notify_on_empty, log, hole,
+				 * packed, used lap */
 	uint8_t nregions;	/* 1 .. 4 */
 	uint8_t shuffle;
 	uint16_t desc_off, avail_off, used_off;	/* in the arena */
@@ -66,6 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vhx_mem *m = (struct vhx_mem *)membuf;
 	static struct iovec iov[VHX_IOV_MAX];
 	static struct vhx_log_span log[VHX_IOV_MAX];
+	static u16 ids[256];
 	struct vring_used_elem used[16];
 	struct vhx_ring r = { 0 };
 	struct header h;
@@ -96,6 +98,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 
 	r.num = 1u << (h.num_log2 % 9);
+	r.packed = h.flags & 16;
+	r.ids = ids;
 	r.desc = (void *)(arena + (h.desc_off % ARENA_SIZE & ~15u));
 	r.avail = (void *)(arena + (h.avail_off % ARENA_SIZE & ~1u));
 	r.used = (void *)(arena + (h.used_off % ARENA_SIZE & ~3u));
@@ -109,10 +113,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r.log_used = true;
 		r.log_addr = GPA_BASE + h.used_off;
 	}
+	if (r.packed) {
+		u32 avail = (h.last_avail % r.num) | (h.last_avail & 0x8000);
+		u32 used = ((h.last_avail >> 4) % r.num) |
+			   (h.flags & 32 ? 0x8000 : 0);
+
+		vhx_ring_set_base(&r, avail | used << 16);
+	}
 	if (vhx_ring_start(&r))
 		return 0;
-	r.last_avail_idx = h.last_avail;
-	r.avail_idx = h.last_avail;
+	if (!r.packed)
+		vhx_ring_set_base(&r, h.last_avail);
 
 	rounds = 1 + h.rounds % 64;
 	vhx_ring_disable_notify(&r);
@@ -135,7 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		vhx_ring_log_chain(&r, &c, written);
 		if (i % 7 == 3) {
-			vhx_ring_unget(&r, 1);	/* discard, take again */
+			vhx_ring_unget(&r, &c, 1);	/* discard, take again */
 			continue;
 		}
 		used[nused++] = vhx_used_elem(c.head, written);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ring-test: the kernel's ring code (mem.c, ring.c, test_data.c), compiled
- * in userspace, against the tools' driver side, in one process.  Built
- * with ASan and UBSan by the unit-test Makefile.
+ * ring-test: the kernel's ring code (mem.c, ring*.c, test_data.c), compiled
+ * in userspace, against the tools' driver side, in one process, on split
+ * and packed rings.  Built with ASan and UBSan by the unit-test Makefile.
  *
  * Prints a PASS/FAIL line per check (scripts/lib.sh protocol).
  */
@@ -65,6 +65,7 @@ struct dev {
 	struct vhx_log_span log[VHX_IOV_MAX];
 	struct vring_used_elem used[64];
 	unsigned int nused, signals;
+	u16 *ids;
 };
 
 static struct vhx_mem *mem_from(struct guestmem *g)
@@ -88,18 +89,23 @@ static struct vhx_mem *mem_from(struct guestmem *g)
 	return m;
 }
 
-static int dev_setup(struct dev *d, struct guestmem *g, struct vdrv_split *v,
-		     bool event_idx)
+/* What VHOST_SET_VRING_NUM/ADDR/BASE and the backend's start do. */
+static int dev_setup(struct dev *d, struct guestmem *g, struct vdrv_vq *v,
+		     void *desc, void *driver, void *device, bool event_idx)
 {
 	memset(d, 0, sizeof(*d));
 	d->mem = mem_from(g);
-	d->r.num = v->num;
-	d->r.desc = guestmem_hva(g, v->desc);
-	d->r.avail = guestmem_hva(g, v->avail);
-	d->r.used = guestmem_hva(g, v->used);
+	d->r.num = vdrv_num(v);
+	d->r.packed = v->packed;
+	d->r.desc = guestmem_hva(g, desc);
+	d->r.avail = guestmem_hva(g, driver);
+	d->r.used = guestmem_hva(g, device);
 	d->r.mem = d->mem;
 	d->r.event_idx = event_idx;
 	d->r.iov = d->iov;
+	d->ids = calloc(d->r.num, sizeof(*d->ids));
+	d->r.ids = d->ids;
+	vhx_ring_set_base(&d->r, vdrv_fresh_base(v->packed));
 	return vhx_ring_start(&d->r);
 }
 
@@ -154,14 +160,17 @@ static int dev_run(struct dev *d)
 
 struct ring_env {
 	struct guestmem g;
-	struct vdrv_split v;
+	struct vdrv_vq q;
+	struct vdrv_split *v;		/* split-only tests */
+	struct vdrv_packed *p;		/* packed-only tests */
+	void *area[3];
 	struct dev d;
 };
 
-static int env_init(struct ring_env *e, unsigned int num, unsigned int nregions,
-		    size_t size, bool event_idx)
+static int env_init(struct ring_env *e, bool packed, unsigned int num,
+		    unsigned int nregions, size_t size, bool event_idx)
 {
-	void *desc, *avail, *used;
+	unsigned int i;
 	int ret;
 
 	ret = guestmem_init(&e->g, size, nregions, 0x100000, num * 31 + nregions);
@@ -169,29 +178,38 @@ static int env_init(struct ring_env *e, unsigned int num, unsigned int nregions,
 		return ret;
 	cur_g = &e->g;
 	guestmem_block_size(&e->g, TRAFFIC_MAX_BUFS * 2 * sizeof(struct vring_desc));
-	desc = guestmem_alloc(&e->g, vdrv_split_desc_size(num), 16, true);
-	avail = guestmem_alloc(&e->g, vdrv_split_avail_size(num), 2, true);
-	used = guestmem_alloc(&e->g, vdrv_split_used_size(num), 4, true);
-	if (!desc || !avail || !used)
-		return -ENOMEM;
-	ret = vdrv_split_init(&e->v, num, desc, avail, used, event_idx,
-			      &traffic_mem_ops, &e->g);
+	e->area[0] = guestmem_alloc(&e->g, vdrv_desc_size(packed, num),
+				    vdrv_area_align(packed, 0), true);
+	e->area[1] = guestmem_alloc(&e->g, vdrv_driver_size(packed, num),
+				    vdrv_area_align(packed, 1), true);
+	e->area[2] = guestmem_alloc(&e->g, vdrv_device_size(packed, num),
+				    vdrv_area_align(packed, 2), true);
+	for (i = 0; i < 3; i++)
+		if (!e->area[i])
+			return -ENOMEM;
+	ret = vdrv_init(&e->q, packed, num, e->area[0], e->area[1], e->area[2],
+			event_idx, &traffic_mem_ops, &e->g);
 	if (ret)
 		return ret;
-	return dev_setup(&e->d, &e->g, &e->v, event_idx);
+	e->v = &e->q.s;
+	e->p = &e->q.p;
+	return dev_setup(&e->d, &e->g, &e->q, e->area[0], e->area[1],
+			 e->area[2], event_idx);
 }
 
 static void env_fini(struct ring_env *e)
 {
-	vdrv_split_fini(&e->v);
+	vdrv_fini(&e->q);
 	free(e->d.mem);
+	free(e->d.ids);
 	guestmem_fini(&e->g);
 	cur_g = NULL;
 }
 
 /* Run @chains verified chains through a fresh ring. */
-static void integrity(unsigned int num, unsigned int nregions, bool indirect,
-		      bool event_idx, unsigned int max_len, unsigned int chains)
+static void integrity(bool packed, unsigned int num, unsigned int nregions,
+		      bool indirect, bool event_idx, unsigned int max_len,
+		      unsigned int chains)
 {
 	struct traffic_params p = {
 		.max_out = 4, .max_in = 4, .min_len = 1, .max_len = max_len,
@@ -205,9 +223,9 @@ static void integrity(unsigned int num, unsigned int nregions, bool indirect,
 	unsigned int n;
 	int ret;
 
-	ret = env_init(&e, num, nregions, size, event_idx);
+	ret = env_init(&e, packed, num, nregions, size, event_idx);
 	if (!ret)
-		ret = traffic_init(&t, &e.g, &e.v, &p);
+		ret = traffic_init(&t, &e.g, &e.q, &p);
 	while (!ret && t.completed < chains) {
 		unsigned int want = chains - t.added < num ? chains - t.added : num;
 		int added = traffic_add(&t, want);
@@ -217,7 +235,7 @@ static void integrity(unsigned int num, unsigned int nregions, bool indirect,
 			break;
 		}
 		/* The device went idle with kicks enabled: it must want one. */
-		if (!vdrv_split_publish(&e.v) && added) {
+		if (!vdrv_publish(&e.q) && added) {
 			fprintf(stderr, "ring-test: no kick asked for new buffers\n");
 			ret = -EPROTO;
 			break;
@@ -230,11 +248,11 @@ static void integrity(unsigned int num, unsigned int nregions, bool indirect,
 			ret = -EPROTO;
 		}
 		if (!ret)
-			vdrv_split_enable_cb(&e.v);
+			vdrv_enable_cb(&e.q);
 	}
 	CHECK(!ret && t.completed == chains && !nerr,
-	      "integrity: ring %u, %u region(s), indirect %s, event_idx %s, %u chains (%llu B out, %llu B in, %u signals)%s%s",
-	      num, nregions, indirect ? "on" : "off", event_idx ? "on" : "off",
+	      "integrity: %s ring %u, %u region(s), indirect %s, event_idx %s, %u chains (%llu B out, %llu B in, %u signals)%s%s",
+	      packed ? "packed" : "split", num, nregions, indirect ? "on" : "off", event_idx ? "on" : "off",
 	      chains, (unsigned long long)t.bytes_out,
 	      (unsigned long long)t.bytes_in, e.d.signals,
 	      nerr ? ": " : "", nerr ? last_err : "");
@@ -251,18 +269,19 @@ struct hostile {
 	const char *what;
 	int err;
 	void (*make)(struct ring_env *e);
+	bool packed;
 };
 
 static struct vring_desc *D(struct ring_env *e, unsigned int i)
 {
-	return &e->v.desc[i];
+	return &e->v->desc[i];
 }
 
 static void offer(struct ring_env *e, uint16_t head)
 {
-	e->v.avail->ring[e->v.avail->idx & (e->v.num - 1)] = head;
+	e->v->avail->ring[e->v->avail->idx & (e->v->num - 1)] = head;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	e->v.avail->idx++;
+	e->v->avail->idx++;
 }
 
 static uint64_t buf_gpa(struct ring_env *e, size_t len)
@@ -272,17 +291,17 @@ static uint64_t buf_gpa(struct ring_env *e, size_t len)
 
 static void mk_jump(struct ring_env *e)
 {
-	e->v.avail->idx = e->v.num + 1;
+	e->v->avail->idx = e->v->num + 1;
 }
 
 static void mk_head(struct ring_env *e)
 {
-	offer(e, e->v.num);
+	offer(e, e->v->num);
 }
 
 static void mk_next(struct ring_env *e)
 {
-	*D(e, 0) = (struct vring_desc){ buf_gpa(e, 8), 8, VRING_DESC_F_NEXT, e->v.num };
+	*D(e, 0) = (struct vring_desc){ buf_gpa(e, 8), 8, VRING_DESC_F_NEXT, e->v->num };
 	offer(e, 0);
 }
 
@@ -405,45 +424,177 @@ static void mk_bad_ring(struct ring_env *e)
 	offer(e, 0);
 }
 
+/*
+ * Packed rings: slots written by hand in lap 1, where "available" is AVAIL
+ * set and USED clear.
+ */
+#define PA	(1 << VRING_PACKED_DESC_F_AVAIL)
+#define PU	(1 << VRING_PACKED_DESC_F_USED)
+
+static void pslot(struct ring_env *e, unsigned int i, uint64_t addr,
+		  uint32_t len, uint16_t id, uint16_t flags)
+{
+	struct vring_packed_desc *d = &e->p->desc[i];
+
+	d->addr = addr;
+	d->len = len;
+	d->id = id;
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	d->flags = flags;
+}
+
+static void pk_id_range(struct ring_env *e)
+{
+	pslot(e, 0, buf_gpa(e, 8), 8, e->p->num, PA);
+}
+
+/* The first chain is taken; the second reuses its id. */
+static void pk_id_in_flight(struct ring_env *e)
+{
+	struct vhx_chain c;
+
+	pslot(e, 0, buf_gpa(e, 8), 8, 3, PA);
+	pslot(e, 1, buf_gpa(e, 8), 8, 3, PA);
+	if (vhx_ring_get(&e->d.r, &c) != 1)
+		fprintf(stderr, "ring-test: the first chain was refused: %s\n", last_err);
+}
+
+static void pk_last_lap(struct ring_env *e)
+{
+	pslot(e, 1, buf_gpa(e, 8), 8, 0, PU);
+	pslot(e, 0, buf_gpa(e, 8), 8, 0, PA | VRING_DESC_F_NEXT);
+}
+
+static void pk_empty_slot(struct ring_env *e)
+{
+	pslot(e, 0, buf_gpa(e, 8), 8, 0, PA | VRING_DESC_F_NEXT);
+}
+
+/* Every slot chained to the next, round the ring and into slot 0 again. */
+static void pk_too_long(struct ring_env *e)
+{
+	unsigned int i;
+
+	for (i = e->p->num; i-- > 0;)
+		pslot(e, i, buf_gpa(e, 8), 8, 0, PA | VRING_DESC_F_NEXT);
+}
+
+static void pk_out_after_in(struct ring_env *e)
+{
+	pslot(e, 1, buf_gpa(e, 8), 8, 0, PA);
+	pslot(e, 0, buf_gpa(e, 8), 8, 0,
+	      PA | VRING_DESC_F_WRITE | VRING_DESC_F_NEXT);
+}
+
+static void pk_outside(struct ring_env *e)
+{
+	pslot(e, 0, e->g.gpa_base + e->g.size - 4, 8, 0, PA);
+}
+
+static void pk_ind(struct ring_env *e, uint32_t len, uint32_t entries,
+		   uint16_t flags)
+{
+	struct vring_packed_desc *t = guestmem_alloc(&e->g, (size_t)entries * 16 + 16,
+						     16, false);
+	uint32_t i;
+
+	for (i = 0; i < entries; i++)
+		t[i] = (struct vring_packed_desc){ buf_gpa(e, 1), 1, 0, 0 };
+	pslot(e, 0, guestmem_gpa(&e->g, t), len, 0,
+	      PA | VRING_DESC_F_INDIRECT | flags);
+}
+
+static void pk_ind_len(struct ring_env *e)
+{
+	pk_ind(e, 40, 3, 0);
+}
+
+static void pk_ind_zero(struct ring_env *e)
+{
+	pk_ind(e, 0, 1, 0);
+}
+
+static void pk_ind_huge(struct ring_env *e)
+{
+	pslot(e, 0, buf_gpa(e, 16), (65536 + 1) * 16, 0,
+	      PA | VRING_DESC_F_INDIRECT);
+}
+
+static void pk_ind_next(struct ring_env *e)
+{
+	pslot(e, 1, buf_gpa(e, 8), 8, 0, PA);
+	pk_ind(e, 32, 2, VRING_DESC_F_NEXT);
+}
+
+static void pk_ind_outside(struct ring_env *e)
+{
+	pslot(e, 0, e->g.gpa_base + e->g.size, 32, 0,
+	      PA | VRING_DESC_F_INDIRECT);
+}
+
+static void pk_iov_overflow(struct ring_env *e)
+{
+	pk_ind(e, (VHX_IOV_MAX + 1) * 16, VHX_IOV_MAX + 1, 0);
+}
+
+static void pk_bad_ring(struct ring_env *e)
+{
+	e->d.r.pdesc = (void *)16;
+}
+
 static const struct hostile hostiles[] = {
-	{ "avail index jumps past the ring", -EINVAL, mk_jump },
-	{ "head out of range", -EINVAL, mk_head },
-	{ "next out of range", -EINVAL, mk_next },
-	{ "chain loops", -EINVAL, mk_loop },
-	{ "readable after writable", -EINVAL, mk_out_after_in },
-	{ "buffer past the end of memory", -EFAULT, mk_outside },
-	{ "buffer below the table", -EFAULT, mk_below },
-	{ "buffer wraps the address space", -EFAULT, mk_wrap },
-	{ "indirect length not a multiple of 16", -EINVAL, mk_ind_len },
-	{ "indirect length 0", -EINVAL, mk_ind_zero },
-	{ "indirect table over 65536 entries", -E2BIG, mk_ind_huge },
-	{ "indirect with NEXT", -EINVAL, mk_ind_next },
-	{ "nested indirect", -EINVAL, mk_ind_nested },
-	{ "indirect chain loops", -EINVAL, mk_ind_loop },
-	{ "indirect next out of range", -EINVAL, mk_ind_next_out },
-	{ "indirect table outside memory", -EFAULT, mk_ind_outside },
-	{ "more than 1024 iovecs", -ENOBUFS, mk_iov_overflow },
-	{ "descriptor table unreadable", -EFAULT, mk_bad_ring },
+	{ "avail index jumps past the ring", -EINVAL, mk_jump, false },
+	{ "head out of range", -EINVAL, mk_head, false },
+	{ "next out of range", -EINVAL, mk_next, false },
+	{ "chain loops", -EINVAL, mk_loop, false },
+	{ "readable after writable", -EINVAL, mk_out_after_in, false },
+	{ "buffer past the end of memory", -EFAULT, mk_outside, false },
+	{ "buffer below the table", -EFAULT, mk_below, false },
+	{ "buffer wraps the address space", -EFAULT, mk_wrap, false },
+	{ "indirect length not a multiple of 16", -EINVAL, mk_ind_len, false },
+	{ "indirect length 0", -EINVAL, mk_ind_zero, false },
+	{ "indirect table over 65536 entries", -E2BIG, mk_ind_huge, false },
+	{ "indirect with NEXT", -EINVAL, mk_ind_next, false },
+	{ "nested indirect", -EINVAL, mk_ind_nested, false },
+	{ "indirect chain loops", -EINVAL, mk_ind_loop, false },
+	{ "indirect next out of range", -EINVAL, mk_ind_next_out, false },
+	{ "indirect table outside memory", -EFAULT, mk_ind_outside, false },
+	{ "more than 1024 iovecs", -ENOBUFS, mk_iov_overflow, false },
+	{ "descriptor table unreadable", -EFAULT, mk_bad_ring, false },
+	{ "packed: buffer id out of range", -EINVAL, pk_id_range, true },
+	{ "packed: buffer id already in flight", -EINVAL, pk_id_in_flight, true },
+	{ "packed: chain runs into a slot of the last lap", -EINVAL, pk_last_lap, true },
+	{ "packed: chain runs into an empty slot", -EINVAL, pk_empty_slot, true },
+	{ "packed: chain longer than the ring", -EINVAL, pk_too_long, true },
+	{ "packed: readable after writable", -EINVAL, pk_out_after_in, true },
+	{ "packed: buffer past the end of memory", -EFAULT, pk_outside, true },
+	{ "packed: indirect length not a multiple of 16", -EINVAL, pk_ind_len, true },
+	{ "packed: indirect length 0", -EINVAL, pk_ind_zero, true },
+	{ "packed: indirect table over 65536 entries", -E2BIG, pk_ind_huge, true },
+	{ "packed: indirect with NEXT", -EINVAL, pk_ind_next, true },
+	{ "packed: indirect table outside memory", -EFAULT, pk_ind_outside, true },
+	{ "packed: more than 1024 iovecs", -ENOBUFS, pk_iov_overflow, true },
+	{ "packed: descriptor ring unreadable", -EFAULT, pk_bad_ring, true },
 };
 
 static void hostile(const struct hostile *h)
 {
 	struct vhx_chain c;
 	struct ring_env e;
-	uint16_t before;
+	uint32_t before;
 	int r1, r2;
 
-	if (env_init(&e, 256, 4, 4 * 1024 * 1024, false)) {
+	if (env_init(&e, h->packed, 256, 4, 4 * 1024 * 1024, false)) {
 		CHECK(0, "hostile: %s: setup", h->what);
 		return;
 	}
 	nerr = 0;
 	h->make(&e);
-	before = e.d.r.last_avail_idx;
+	before = vhx_ring_get_base(&e.d.r);
 	r1 = vhx_ring_get(&e.d.r, &c);
 	r2 = vhx_ring_get(&e.d.r, &c);
 	CHECK(r1 == h->err && r2 == h->err && nerr == 2 &&
-	      e.d.r.last_avail_idx == before,
+	      vhx_ring_get_base(&e.d.r) == before,
 	      "hostile: %s -> %s (%d, %d; %s)", h->what, strerror(-h->err),
 	      r1, r2, last_err);
 	nerr = 0;
@@ -529,15 +680,15 @@ static void logging(void)
 	int ret;
 
 	memset(log_bitmap, 0, sizeof(log_bitmap));
-	ret = env_init(&e, 8, 2, 4 * 1024 * 1024, true);
+	ret = env_init(&e, false, 8, 2, 4 * 1024 * 1024, true);
 	e.d.r.log = e.d.log;
 	e.d.r.log_base = bitmap;
 	e.d.r.log_used = true;
-	e.d.r.log_addr = guestmem_gpa(&e.g, e.v.used);
+	e.d.r.log_addr = guestmem_gpa(&e.g, e.v->used);
 	if (!ret)
-		ret = traffic_init(&t, &e.g, &e.v, &p);
+		ret = traffic_init(&t, &e.g, &e.q, &p);
 	if (!ret && traffic_add(&t, 1) == 1) {
-		vdrv_split_publish(&e.v);
+		vdrv_publish(&e.q);
 		ret = dev_run(&e.d);
 		if (!ret)
 			ret = traffic_collect(&t, &n);
@@ -589,8 +740,8 @@ static void event_idx(void)
 	uint16_t *used_event;
 	int ok = 1;
 
-	env_init(&e, 16, 1, 1024 * 1024, true);
-	used_event = (uint16_t *)&e.v.avail->ring[16];
+	env_init(&e, false, 16, 1, 1024 * 1024, true);
+	used_event = (uint16_t *)&e.v->avail->ring[16];
 	e.d.r.signalled_used_valid = true;
 	e.d.r.signalled_used = 10;
 	e.d.r.last_used_idx = 12;
@@ -609,10 +760,142 @@ static void event_idx(void)
 	env_fini(&e);
 }
 
+/*
+ * Packed bookkeeping: the ring base encoding, give-back, and what a device
+ * (not a guest) could get wrong.
+ */
+static void packed_state(void)
+{
+	struct vhx_chain c[2];
+	struct ring_env e;
+	uint32_t base;
+	int ok;
+
+	env_init(&e, true, 16, 1, 1024 * 1024, false);
+	CHECK(vhx_ring_get_base(&e.d.r) == 0x80008000,
+	      "packed: a fresh ring's base is 0x80008000 (both laps 1)");
+	vhx_ring_set_base(&e.d.r, 0x000f8003);
+	CHECK(e.d.r.last_avail_idx == 3 && e.d.r.avail_wrap &&
+	      e.d.r.last_used_idx == 15 && !e.d.r.used_wrap &&
+	      vhx_ring_get_base(&e.d.r) == 0x000f8003,
+	      "packed: base carries avail 3 lap 1, used 15 lap 0, and reads back");
+	nerr = 0;
+	vhx_ring_set_base(&e.d.r, 0x80108000);
+	CHECK(vhx_ring_start(&e.d.r) == -EINVAL && nerr == 1,
+	      "packed: starting at used position 16 of 16 is -EINVAL (%s)",
+	      last_err);
+	vhx_ring_set_base(&e.d.r, 0x80008000);
+	vhx_ring_start(&e.d.r);
+
+	pslot(&e, 0, buf_gpa(&e, 8), 8, 5, PA);
+	pslot(&e, 2, buf_gpa(&e, 8), 8, 9, PA);
+	pslot(&e, 1, buf_gpa(&e, 8), 8, 9, PA | VRING_DESC_F_NEXT);
+	ok = vhx_ring_get(&e.d.r, &c[0]) == 1 && vhx_ring_get(&e.d.r, &c[1]) == 1 &&
+	     c[0].head == 5 && c[1].head == 9 && e.d.ids[9] == 2 &&
+	     e.d.r.last_avail_idx == 3;
+	vhx_ring_unget(&e.d.r, c, 2);
+	ok &= !e.d.ids[5] && !e.d.ids[9] && e.d.r.last_avail_idx == 0 &&
+	      e.d.r.avail_wrap;
+	ok &= vhx_ring_get(&e.d.r, &c[0]) == 1 && c[0].head == 5;
+	CHECK(ok, "packed: two chains given back are taken again, ids free");
+
+	nerr = 0;
+	e.d.used[0] = vhx_used_elem(7, 0);
+	base = vhx_ring_get_base(&e.d.r);
+	CHECK(vhx_ring_add_used(&e.d.r, e.d.used, 1) == -EINVAL && nerr == 1 &&
+	      vhx_ring_get_base(&e.d.r) == base,
+	      "packed: a used entry for an id not in flight is -EINVAL (%s)",
+	      last_err);
+	e.d.used[0] = vhx_used_elem(5, 8);
+	ok = vhx_ring_add_used(&e.d.r, e.d.used, 1) == 0 &&
+	     e.p->desc[0].id == 5 && e.p->desc[0].len == 8 &&
+	     e.p->desc[0].flags == (PA | PU) && e.d.r.last_used_idx == 1 &&
+	     !e.d.ids[5];
+	CHECK(ok, "packed: a used entry lands in slot 0 with both bits of lap 1");
+	nerr = 0;
+	env_fini(&e);
+}
+
+/* Packed EVENT_IDX: the driver names a slot and a lap. */
+static void packed_event_idx(void)
+{
+	struct vring_packed_desc_event *ev;
+	struct ring_env e;
+	int ok = 1;
+
+	env_init(&e, true, 16, 1, 1024 * 1024, true);
+	ev = e.area[1];
+	ev->flags = VRING_PACKED_EVENT_FLAG_DESC;
+	e.d.r.signalled_used_valid = true;
+#define AT(used, wrap, since, off)					\
+	(e.d.r.last_used_idx = (used), e.d.r.used_wrap = (wrap),	\
+	 e.d.r.used_since_signal = (since), ev->off_wrap = (off),	\
+	 vhx_ring_should_signal(&e.d.r))
+	ok &= AT(12, 1, 2, 11 | 0x8000);	/* 10..12 covers 11 */
+	ok &= !AT(14, 1, 2, 11 | 0x8000);	/* 12..14 does not */
+	ok &= AT(3, 0, 5, 15 | 0x8000);		/* 14 (lap 1) .. 3 (lap 0) */
+	ok &= AT(3, 0, 5, 0);			/* slot 0 of lap 0 */
+	ok &= !AT(3, 0, 5, 5);			/* slot 5 of lap 0: ahead */
+	ok &= !AT(3, 0, 5, 12 | 0x8000);	/* slot 12 of lap 1: behind */
+	ev->flags = VRING_PACKED_EVENT_FLAG_DISABLE;
+	ok &= !AT(3, 0, 5, 0);
+	ev->flags = VRING_PACKED_EVENT_FLAG_ENABLE;
+	ok &= AT(3, 0, 5, 5);
+	ev->flags = VRING_PACKED_EVENT_FLAG_DESC;
+	e.d.r.signalled_used_valid = false;
+	ok &= AT(3, 0, 5, 5);			/* first check: always */
+#undef AT
+	CHECK(ok, "packed event_idx: signals exactly when the named slot and lap is used");
+	env_fini(&e);
+}
+
+/* Packed dirty logging: buffers, the used slot, our event structure. */
+static void packed_logging(void)
+{
+	struct traffic_params p = { .max_out = 0, .max_in = 2, .min_len = 5000,
+				    .max_len = 5000, .seed = 7 };
+	struct ring_env e;
+	struct traffic t;
+	unsigned int n, missing = 0, j;
+	u64 b, slot_page, event_page;
+	int ret;
+
+	memset(log_bitmap, 0, sizeof(log_bitmap));
+	ret = env_init(&e, true, 8, 2, 4 * 1024 * 1024, true);
+	e.d.r.log = e.d.log;
+	e.d.r.log_base = log_bitmap;
+	e.d.r.log_used = true;
+	e.d.r.log_addr = guestmem_gpa(&e.g, e.area[2]);
+	if (!ret)
+		ret = traffic_init(&t, &e.g, &e.q, &p);
+	if (!ret && traffic_add(&t, 1) == 1) {
+		vdrv_publish(&e.q);
+		ret = dev_run(&e.d);
+		if (!ret)
+			ret = traffic_collect(&t, &n);
+	}
+	for (j = 0; !ret && j < t.slot[0].nin; j++) {
+		u64 a = guestmem_gpa(&e.g, t.slot[0].in[j].addr);
+
+		for (b = a >> 12; b <= (a + t.slot[0].in[j].len - 1) >> 12; b++)
+			missing += !(log_bitmap[b / 64] & (1ULL << (b % 64)));
+	}
+	slot_page = guestmem_gpa(&e.g, e.area[0]) >> 12;
+	event_page = e.d.r.log_addr >> 12;
+	CHECK(!ret && t.completed == 1 && t.slot[0].nin && !missing &&
+	      (log_bitmap[slot_page / 64] & (1ULL << (slot_page % 64))) &&
+	      (log_bitmap[event_page / 64] & (1ULL << (event_page % 64))),
+	      "packed log: written pages, the used slot and the event structure are dirty%s%s",
+	      nerr ? ": " : "", nerr ? last_err : "");
+	nerr = 0;
+	traffic_fini(&t);
+	env_fini(&e);
+}
+
 int main(void)
 {
 	static const unsigned int sizes[] = { 1, 2, 8, 256, 1024, 32768 };
-	unsigned int i;
+	unsigned int i, packed;
 
 	uenv_access_ok = host_ok;
 	mem_rules();
@@ -622,15 +905,20 @@ int main(void)
 		unsigned int len = num >= 1024 ? 64 : 3000;
 		unsigned int chains = num >= 1024 ? 2 * num + 17 : 600;
 
-		integrity(num, 1, false, false, len, chains);
-		integrity(num, 8, true, true, len, chains);
-		integrity(num, 4, false, true, len, chains);
-		integrity(num, 2, true, false, len, chains);
+		for (packed = 0; packed < 2; packed++) {
+			integrity(packed, num, 1, false, false, len, chains);
+			integrity(packed, num, 8, true, true, len, chains);
+			integrity(packed, num, 4, false, true, len, chains);
+			integrity(packed, num, 2, true, false, len, chains);
+		}
 	}
 	for (i = 0; i < ARRAY_SIZE(hostiles); i++)
 		hostile(&hostiles[i]);
 	logging();
 	log_off();
 	event_idx();
+	packed_state();
+	packed_event_idx();
+	packed_logging();
 	return failures ? 1 : 0;
 }

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The device side of a packed virtqueue (VIRTIO_F_RING_PACKED).
+ *
+ * One ring of descriptors carries buffers both ways.  The driver writes a
+ * chain into consecutive slots and makes it available by flipping the
+ * AVAIL and USED bits of its first descriptor to match its wrap counter;
+ * we walk the slots in order, and give buffers back by writing a used
+ * descriptor (buffer id, length, both bits equal to our wrap counter) in
+ * the next slot of our own, then stepping over as many slots as the
+ * chain took.  Each side's wrap counter flips whenever its position wraps
+ * around the ring, which is what tells this lap's descriptors from the
+ * last one's.  Notifications are suppressed through two small structures
+ * instead of flags in the rings: the driver's (which we read) and ours.
+ *
+ * Compared with the split ring, the guest controls more of what we walk:
+ * every slot's flags, the buffer ids, and where chains end.  So beyond the
+ * rules of ring.c: every descriptor of a chain must be available in the
+ * current lap (a slot of the last lap means the driver lost its wrap
+ * counter), a chain takes at most num slots, a buffer id must be below num
+ * and not already in flight (ids[]), and the driver cannot make us write a
+ * used entry for anything we did not take.
+ */
+#include "ring_priv.h"
+
+#define VHX_PF_AVAIL	(1 << VRING_PACKED_DESC_F_AVAIL)
+#define VHX_PF_USED	(1 << VRING_PACKED_DESC_F_USED)
+#define VHX_PF_WRAP	(1 << VRING_PACKED_EVENT_F_WRAP_CTR)
+
+/* Did the driver make a slot with @flags available in lap @wrap? */
+static bool vhx_packed_is_avail(u16 flags, bool wrap)
+{
+	return !!(flags & VHX_PF_AVAIL) == wrap &&
+	       !!(flags & VHX_PF_USED) != wrap;
+}
+
+static int vhx_packed_flags(struct vhx_ring *r, u16 pos, u16 *flags)
+{
+	__le16 v;
+
+	if (vhx_get_user(v, &r->pdesc[pos].flags)) {
+		vhx_ring_error(r, "cannot read descriptor %u at %p", pos,
+			       &r->pdesc[pos]);
+		return -EFAULT;
+	}
+	*flags = le16_to_cpu(v);
+	return 0;
+}
+
+/* Log a write to our event suppression structure at byte @off. */
+static int vhx_packed_log_event(struct vhx_ring *r, u64 off, u64 len)
+{
+	if (!r->log_used || !r->log_base)
+		return 0;
+	return vhx_log_range(r, r->log_addr + off, len);
+}
+
+/*
+ * Log a used descriptor we wrote.  The launcher gives us the guest address
+ * of our event structure only (log_guest_addr, QEMU's used_phys), but
+ * used entries land in the descriptor ring: its guest address comes from
+ * the memory table, by its user address.
+ */
+static int vhx_packed_log_desc(struct vhx_ring *r, u16 pos)
+{
+	u64 hva = (unsigned long)(r->pdesc + pos), gpa;
+
+	if (!r->log_used || !r->log_base)
+		return 0;
+	if (vhx_mem_hva_to_gpa(r->mem, hva, sizeof(*r->pdesc), &gpa)) {
+		vhx_ring_error(r, "descriptor %u at %p is not in guest memory: cannot log it",
+			       pos, &r->pdesc[pos]);
+		return -EFAULT;
+	}
+	return vhx_log_range(r, gpa, sizeof(*r->pdesc));
+}
+
+static int vhx_packed_put_event(struct vhx_ring *r, u16 flags)
+{
+	struct vring_packed_desc_event __user *ev = r->device_event;
+
+	if (vhx_put_user(cpu_to_le16(flags), &ev->flags)) {
+		vhx_ring_error(r, "cannot write event flags at %p", &ev->flags);
+		return -EFAULT;
+	}
+	return vhx_packed_log_event(r, offsetof(struct vring_packed_desc_event,
+						flags), sizeof(ev->flags));
+}
+
+/*
+ * With EVENT_IDX, we ask for a kick when the driver makes our next slot
+ * available (descriptor mode), not for every kick (enable mode).  That
+ * also makes disabling free: once we move past that slot, the driver's
+ * later buffers are not where we asked to hear about.
+ */
+static int vhx_packed_want_kick(struct vhx_ring *r)
+{
+	struct vring_packed_desc_event __user *ev = r->device_event;
+	u16 off = r->last_avail_idx | (r->avail_wrap ? VHX_PF_WRAP : 0);
+
+	if (!r->event_idx)
+		return vhx_packed_put_event(r, VRING_PACKED_EVENT_FLAG_ENABLE);
+	if (vhx_put_user(cpu_to_le16(off), &ev->off_wrap)) {
+		vhx_ring_error(r, "cannot write event offset at %p",
+			       &ev->off_wrap);
+		return -EFAULT;
+	}
+	if (vhx_packed_log_event(r, offsetof(struct vring_packed_desc_event,
+					     off_wrap), sizeof(ev->off_wrap)))
+		return -EFAULT;
+	/* The offset must be in place before the flags that point to it. */
+	smp_wmb();
+	return vhx_packed_put_event(r, VRING_PACKED_EVENT_FLAG_DESC);
+}
+
+int vhx_packed_start(struct vhx_ring *r)
+{
+	if (r->last_avail_idx >= r->num || r->last_used_idx >= r->num) {
+		vhx_ring_error(r, "ring base: avail %u, used %u in a ring of %u",
+			       r->last_avail_idx, r->last_used_idx, r->num);
+		return -EINVAL;
+	}
+	if (!r->ids)
+		return -ENOMEM;
+	/* Nothing is in flight when a backend attaches. */
+	memset(r->ids, 0, r->num * sizeof(*r->ids));
+	r->used_since_signal = 0;
+	if (!r->event_idx && (r->used_flags & VRING_USED_F_NO_NOTIFY))
+		return vhx_packed_put_event(r, VRING_PACKED_EVENT_FLAG_DISABLE);
+	return vhx_packed_want_kick(r);
+}
+
+static void vhx_packed_decode(const struct vring_packed_desc *raw,
+			      struct vhx_desc *d)
+{
+	d->addr = le64_to_cpu(raw->addr);
+	d->len = le32_to_cpu(raw->len);
+	d->flags = le16_to_cpu(raw->flags);
+	d->next = le16_to_cpu(raw->id);
+}
+
+/*
+ * An indirect table: descriptors in a row, as many as its length says.
+ * Only the WRITE flag means anything there; the spec has the device
+ * ignore the others (and the ids).
+ */
+static int vhx_packed_walk_indirect(struct vhx_ring *r, struct vhx_chain *c,
+				    const struct vhx_desc *ind)
+{
+	u32 count = ind->len / sizeof(struct vring_packed_desc), i;
+	int ret;
+
+	if (!ind->len || ind->len % sizeof(struct vring_packed_desc)) {
+		vhx_ring_error(r, "chain %u: indirect table length %u is not a multiple of %zu",
+			       c->head, ind->len, sizeof(struct vring_packed_desc));
+		return -EINVAL;
+	}
+	if (count > VHX_INDIRECT_MAX) {
+		vhx_ring_error(r, "chain %u: indirect table of %u entries (max %d)",
+			       c->head, count, VHX_INDIRECT_MAX);
+		return -E2BIG;
+	}
+	for (i = 0; i < count; i++) {
+		struct vring_packed_desc raw;
+		struct vhx_desc d;
+
+		if (vhx_mem_read(r->mem, &raw, ind->addr + (u64)i * sizeof(raw),
+				 sizeof(raw))) {
+			vhx_ring_error(r, "chain %u: indirect table %#llx+%u is outside guest memory",
+				       c->head, (unsigned long long)ind->addr,
+				       ind->len);
+			return -EFAULT;
+		}
+		vhx_packed_decode(&raw, &d);
+		d.flags &= VRING_DESC_F_WRITE;
+		ret = vhx_chain_add(r, c, &d);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Take the next chain: see vhx_ring_get_at().  c->head is the chain's
+ * first slot while we walk it (for messages), its buffer id once taken.
+ */
+int vhx_packed_get(struct vhx_ring *r, struct vhx_chain *c)
+{
+	u16 pos = r->last_avail_idx, id = 0, flags;
+	bool wrap = r->avail_wrap;
+	unsigned int steps = 0;
+	int ret;
+
+	if (vhx_packed_flags(r, pos, &flags))
+		return -EFAULT;
+	if (!vhx_packed_is_avail(flags, wrap))
+		return 0;
+	/* Read the chain only after the flags that publish it. */
+	smp_rmb();
+
+	c->head = pos;
+	c->avail = pos | (wrap ? VHX_PF_WRAP : 0);
+	for (;;) {
+		struct vring_packed_desc raw;
+		struct vhx_desc d;
+
+		if (++steps > r->num) {
+			vhx_ring_error(r, "chain %u: longer than the ring (%u)",
+				       c->head, r->num);
+			return -EINVAL;
+		}
+		if (vhx_copy_from_user(&raw, r->pdesc + pos, sizeof(raw))) {
+			vhx_ring_error(r, "cannot read descriptor %u at %p", pos,
+				       r->pdesc + pos);
+			return -EFAULT;
+		}
+		vhx_packed_decode(&raw, &d);
+		if (!vhx_packed_is_avail(d.flags, wrap)) {
+			vhx_ring_error(r, "chain %u: descriptor %u is not available in lap %u (flags %#x)",
+				       c->head, pos, wrap, d.flags);
+			return -EINVAL;
+		}
+		if (d.flags & VRING_DESC_F_INDIRECT) {
+			if (d.flags & VRING_DESC_F_NEXT) {
+				vhx_ring_error(r, "chain %u: indirect descriptor %u also has NEXT",
+					       c->head, pos);
+				return -EINVAL;
+			}
+			ret = vhx_packed_walk_indirect(r, c, &d);
+		} else {
+			ret = vhx_chain_add(r, c, &d);
+		}
+		if (ret)
+			return ret;
+		/* The buffer id is the one in the chain's last descriptor. */
+		id = d.next;
+		if (++pos == r->num) {
+			pos = 0;
+			wrap = !wrap;
+		}
+		if (!(d.flags & VRING_DESC_F_NEXT))
+			break;
+	}
+
+	if (id >= r->num) {
+		vhx_ring_error(r, "chain %u: buffer id %u in a ring of %u",
+			       c->head, id, r->num);
+		return -EINVAL;
+	}
+	if (r->ids[id]) {
+		vhx_ring_error(r, "chain %u: buffer id %u is already in flight",
+			       c->head, id);
+		return -EINVAL;
+	}
+	r->ids[id] = steps;
+	c->head = id;
+	r->last_avail_idx = pos;
+	r->avail_wrap = wrap;
+	return 1;
+}
+
+void vhx_packed_unget(struct vhx_ring *r, const struct vhx_chain *c,
+		      unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		r->ids[c[i].head] = 0;
+	r->last_avail_idx = c->avail & ~VHX_PF_WRAP;
+	r->avail_wrap = c->avail & VHX_PF_WRAP;
+}
+
+/*
+ * Return @n buffers: one used descriptor each, in our next slots.  The
+ * driver reads them in order and stops at the first that is not yet used
+ * in its lap, so the first one's flags are written last, after everything
+ * else: the batch appears at once.
+ */
+int vhx_packed_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
+			unsigned int n)
+{
+	u16 pos = r->last_used_idx, first = pos, first_flags = 0;
+	bool wrap = r->used_wrap;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct vring_packed_desc __user *d = r->pdesc + pos;
+		u16 flags = wrap ? VHX_PF_AVAIL | VHX_PF_USED : 0;
+		u32 id = vhx32(e[i].id);
+		u16 ndesc;
+
+		if (id >= r->num || !r->ids[id]) {
+			vhx_ring_error(r, "used buffer id %u was not in flight", id);
+			return -EINVAL;
+		}
+		ndesc = r->ids[id];
+		if (vhx_put_user(cpu_to_le16(id), &d->id) ||
+		    vhx_put_user(cpu_to_le32(vhx32(e[i].len)), &d->len)) {
+			vhx_ring_error(r, "cannot write used descriptor %u at %p",
+				       pos, d);
+			return -EFAULT;
+		}
+		if (i) {
+			/* Its id and length before the flags that publish it. */
+			smp_wmb();
+			if (vhx_put_user(cpu_to_le16(flags), &d->flags)) {
+				vhx_ring_error(r, "cannot write used descriptor %u at %p",
+					       pos, d);
+				return -EFAULT;
+			}
+		} else {
+			first_flags = flags;
+		}
+		if (vhx_packed_log_desc(r, pos))
+			return -EFAULT;
+		r->ids[id] = 0;
+		r->used_since_signal += ndesc;
+		pos += ndesc;
+		if (pos >= r->num) {
+			pos -= r->num;
+			wrap = !wrap;
+		}
+	}
+
+	smp_wmb();
+	if (vhx_put_user(cpu_to_le16(first_flags), &r->pdesc[first].flags)) {
+		vhx_ring_error(r, "cannot write used descriptor %u at %p",
+			       first, &r->pdesc[first]);
+		return -EFAULT;
+	}
+	r->last_used_idx = pos;
+	r->used_wrap = wrap;
+	return 0;
+}
+
+/*
+ * Does the driver want an interrupt?  Its event structure says always,
+ * never, or (with EVENT_IDX) when we use the slot at a given position and
+ * lap: then signal if the slots we used since the last check cover it.
+ * As for the split ring, a fault or anything unclear means signal.
+ */
+bool vhx_packed_should_signal(struct vhx_ring *r)
+{
+	u32 since = r->used_since_signal;
+	bool valid = r->signalled_used_valid;
+	u16 flags, off, event, old, new;
+	__le16 v;
+
+	r->used_since_signal = 0;
+	r->signalled_used_valid = true;
+	if (r->notify_on_empty && !vhx_packed_avail_pending(r))
+		return true;
+	if (vhx_get_user(v, &r->driver_event->flags))
+		return true;
+	flags = le16_to_cpu(v);
+	if (flags == VRING_PACKED_EVENT_FLAG_DISABLE)
+		return false;
+	if (flags != VRING_PACKED_EVENT_FLAG_DESC || !r->event_idx)
+		return true;
+	if (!valid || since >= r->num)
+		return true;
+	/* The offset only after the flags that say it is meant. */
+	smp_rmb();
+	if (vhx_get_user(v, &r->driver_event->off_wrap))
+		return true;
+	off = le16_to_cpu(v);
+	/*
+	 * Put everything on one line of 16-bit numbers ending at our position
+	 * (new): a slot of the previous lap sits num before its position.
+	 */
+	event = off & ~VHX_PF_WRAP;
+	if (!!(off & VHX_PF_WRAP) != r->used_wrap)
+		event -= r->num;
+	new = r->last_used_idx;
+	old = new - since;
+	return (u16)(new - event - 1) < (u16)(new - old);
+}
+
+void vhx_packed_disable_notify(struct vhx_ring *r)
+{
+	if (r->used_flags & VRING_USED_F_NO_NOTIFY)
+		return;
+	r->used_flags |= VRING_USED_F_NO_NOTIFY;
+	/* With EVENT_IDX, lazily: see vhx_packed_want_kick(). */
+	if (!r->event_idx)
+		vhx_packed_put_event(r, VRING_PACKED_EVENT_FLAG_DISABLE);
+}
+
+int vhx_packed_enable_notify(struct vhx_ring *r)
+{
+	u16 flags;
+
+	if (!(r->used_flags & VRING_USED_F_NO_NOTIFY))
+		return 0;
+	r->used_flags &= ~VRING_USED_F_NO_NOTIFY;
+	if (vhx_packed_want_kick(r))
+		return -EFAULT;
+	/* Publish the request before looking at the ring once more. */
+	smp_mb();
+	if (vhx_packed_flags(r, r->last_avail_idx, &flags))
+		return -EFAULT;
+	return vhx_packed_is_avail(flags, r->avail_wrap);
+}
+
+bool vhx_packed_avail_pending(struct vhx_ring *r)
+{
+	u16 pos = r->last_avail_idx;
+	__le16 v;
+
+	return !vhx_get_user(v, &r->pdesc[pos].flags) &&
+	       vhx_packed_is_avail(le16_to_cpu(v), r->avail_wrap);
+}

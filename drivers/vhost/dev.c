@@ -218,6 +218,7 @@ static void vhx_vq_sync(struct vhx_vq *vq)
 	vq->ring.notify_on_empty = dev->acked_features &
 				   (1ULL << VIRTIO_F_NOTIFY_ON_EMPTY);
 	vq->ring.packed = dev->acked_features & (1ULL << VIRTIO_F_RING_PACKED);
+	vq->ring.in_order = dev->acked_features & (1ULL << VIRTIO_F_IN_ORDER);
 	vq->ring.log_base = log ? dev->log_base : NULL;
 	vq->ring.mem = dev->mem;
 }

@@ -52,6 +52,7 @@ enum {
 			  (1ULL << VIRTIO_F_VERSION_1) |		\
 			  (1ULL << VIRTIO_NET_F_MRG_RXBUF) |		\
 			  (1ULL << VIRTIO_F_RING_PACKED) |		\
+			  (1ULL << VIRTIO_F_IN_ORDER) |			\
 			  (1ULL << VIRTIO_F_RING_RESET))
 
 /* Packets and bytes per worker run before yielding to the other queue. */

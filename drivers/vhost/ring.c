@@ -144,6 +144,25 @@ void vhx_ring_unget(struct vhx_ring *r, const struct vhx_chain *c,
 		r->last_avail_idx = c->avail;
 }
 
+/*
+ * With IN_ORDER the driver knows that buffers come back in the order it
+ * made them available, so one used entry (the last buffer's) may stand for
+ * a run of them.  It then learns the length of the last one only: a run
+ * may only cover entries of length 0 (transmit buffers, say).  Returns
+ * how many of the @n entries at @e the next used entry stands for.
+ */
+unsigned int vhx_used_run(const struct vhx_ring *r,
+			  const struct vring_used_elem *e, unsigned int n)
+{
+	unsigned int i = 1;
+
+	if (!r->in_order || vhx32(e[0].len))
+		return 1;
+	while (i < n && !vhx32(e[i].len))
+		i++;
+	return i;
+}
+
 /* Return @n chains to the guest, in one publication. */
 int vhx_ring_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
 		      unsigned int n)

@@ -63,6 +63,7 @@ struct vhx_ring {
 	/* From the acked features. */
 	bool event_idx;
 	bool notify_on_empty;
+	bool in_order;		/* VIRTIO_F_IN_ORDER: see vhx_ring_add_used() */
 
 	u16 last_avail_idx;	/* next avail entry we will take */
 	u16 avail_idx;		/* avail->idx as we last read it */

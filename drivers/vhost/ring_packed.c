@@ -271,31 +271,57 @@ void vhx_packed_unget(struct vhx_ring *r, const struct vhx_chain *c,
 }
 
 /*
- * Return @n buffers: one used descriptor each, in our next slots.  The
- * driver reads them in order and stops at the first that is not yet used
- * in its lap, so the first one's flags are written last, after everything
- * else: the batch appears at once.
+ * The slots taken by the buffers of @e[0 .. n), which must be in flight:
+ * how far the used position moves past them.  They are no longer in
+ * flight after this.  0 for an id we never took (our bug, not the guest's).
+ */
+static unsigned int vhx_packed_retire(struct vhx_ring *r,
+				      const struct vring_used_elem *e,
+				      unsigned int n)
+{
+	unsigned int i, slots = 0;
+
+	for (i = 0; i < n; i++) {
+		u32 id = vhx32(e[i].id);
+
+		if (id >= r->num || !r->ids[id]) {
+			vhx_ring_error(r, "used buffer id %u was not in flight", id);
+			return 0;
+		}
+		slots += r->ids[id];
+		r->ids[id] = 0;
+	}
+	return slots;
+}
+
+/*
+ * Return @n buffers: one used descriptor each, in our next slots (with
+ * IN_ORDER, one per run: vhx_used_run()).  The driver reads them in order
+ * and stops at the first that is not yet used in its lap, so the first
+ * one's flags are written last, after everything else: the batch appears
+ * at once.
  */
 int vhx_packed_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
 			unsigned int n)
 {
 	u16 pos = r->last_used_idx, first = pos, first_flags = 0;
 	bool wrap = r->used_wrap;
-	unsigned int i;
+	unsigned int i, run;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i += run) {
 		struct vring_packed_desc __user *d = r->pdesc + pos;
 		u16 flags = wrap ? VHX_PF_AVAIL | VHX_PF_USED : 0;
-		u32 id = vhx32(e[i].id);
-		u16 ndesc;
+		unsigned int ndesc;
+		u32 id;
 
-		if (id >= r->num || !r->ids[id]) {
-			vhx_ring_error(r, "used buffer id %u was not in flight", id);
+		run = vhx_used_run(r, e + i, n - i);
+		id = vhx32(e[i + run - 1].id);
+		ndesc = vhx_packed_retire(r, e + i, run);
+		if (!ndesc)
 			return -EINVAL;
-		}
-		ndesc = r->ids[id];
 		if (vhx_put_user(cpu_to_le16(id), &d->id) ||
-		    vhx_put_user(cpu_to_le32(vhx32(e[i].len)), &d->len)) {
+		    vhx_put_user(cpu_to_le32(vhx32(e[i + run - 1].len)),
+				 &d->len)) {
 			vhx_ring_error(r, "cannot write used descriptor %u at %p",
 				       pos, d);
 			return -EFAULT;
@@ -313,7 +339,6 @@ int vhx_packed_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
 		}
 		if (vhx_packed_log_desc(r, pos))
 			return -EFAULT;
-		r->ids[id] = 0;
 		r->used_since_signal += ndesc;
 		pos += ndesc;
 		if (pos >= r->num) {

@@ -17,6 +17,8 @@ struct vhx_desc {
 };
 
 int vhx_log_range(struct vhx_ring *r, u64 gpa, u64 len);
+unsigned int vhx_used_run(const struct vhx_ring *r,
+			  const struct vring_used_elem *e, unsigned int n);
 void vhx_chain_begin(struct vhx_chain *c, u16 avail, unsigned int iov_off,
 		     unsigned int log_off);
 int vhx_chain_add(struct vhx_ring *r, struct vhx_chain *c,

@@ -224,6 +224,29 @@ static int vhx_put_used(struct vhx_ring *r, u16 start,
 }
 
 /*
+ * In order: one entry per run of buffers (vhx_used_run()), at the ring
+ * slot of the run's first buffer; the index still counts every buffer.
+ */
+static int vhx_split_put_in_order(struct vhx_ring *r,
+				  const struct vring_used_elem *e,
+				  unsigned int n)
+{
+	u16 idx = r->last_used_idx;
+	unsigned int i = 0, run;
+	int ret;
+
+	while (i < n) {
+		run = vhx_used_run(r, e + i, n - i);
+		ret = vhx_put_used(r, idx & (r->num - 1), e + i + run - 1, 1);
+		if (ret)
+			return ret;
+		idx += run;
+		i += run;
+	}
+	return 0;
+}
+
+/*
  * Return @n chains to the guest: write the entries (wrapping at the end of
  * the ring), then, after a write barrier, the index that publishes them.
  */
@@ -235,9 +258,13 @@ int vhx_split_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
 	u16 new = r->last_used_idx + n;
 	int ret;
 
-	ret = vhx_put_used(r, start, e, first);
-	if (!ret && n > first)
-		ret = vhx_put_used(r, 0, e + first, n - first);
+	if (r->in_order) {
+		ret = vhx_split_put_in_order(r, e, n);
+	} else {
+		ret = vhx_put_used(r, start, e, first);
+		if (!ret && n > first)
+			ret = vhx_put_used(r, 0, e + first, n - first);
+	}
 	if (ret)
 		return ret;
 

@@ -28,7 +28,8 @@
 			   (1ULL << VIRTIO_RING_F_INDIRECT_DESC) |	\
 			   (1ULL << VIRTIO_RING_F_EVENT_IDX) |		\
 			   (1ULL << VIRTIO_F_VERSION_1) |		\
-			   (1ULL << VIRTIO_F_RING_PACKED))
+			   (1ULL << VIRTIO_F_RING_PACKED) |		\
+			   (1ULL << VIRTIO_F_IN_ORDER))
 
 /* Chains and bytes per worker run before yielding to other queues. */
 #define VHX_TEST_WEIGHT		256

@@ -57,6 +57,15 @@ int vdrv_init(struct vdrv_vq *q, bool packed, unsigned int num, void *desc,
 			       ops, opaque);
 }
 
+/* VIRTIO_F_IN_ORDER negotiated: before the first chain is added. */
+void vdrv_set_in_order(struct vdrv_vq *q, bool on)
+{
+	if (q->packed)
+		vdrv_packed_set_in_order(&q->p, on);
+	else
+		vdrv_split_set_in_order(&q->s, on);
+}
+
 void vdrv_fini(struct vdrv_vq *q)
 {
 	if (q->packed)

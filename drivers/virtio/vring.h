@@ -34,6 +34,7 @@ int vdrv_init(struct vdrv_vq *q, bool packed, unsigned int num, void *desc,
 	      void *driver, void *device, bool event_idx,
 	      const struct vdrv_mem_ops *ops, void *opaque);
 void vdrv_fini(struct vdrv_vq *q);
+void vdrv_set_in_order(struct vdrv_vq *q, bool on);
 int vdrv_add(struct vdrv_vq *q, const struct vdrv_buf *out, unsigned int nout,
 	     const struct vdrv_buf *in, unsigned int nin, void *token,
 	     bool indirect);

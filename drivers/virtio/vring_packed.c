@@ -63,8 +63,9 @@ int vdrv_packed_init(struct vdrv_packed *v, unsigned int num, void *desc,
 	v->indirect = calloc(num, sizeof(*v->indirect));
 	v->pend_pos = calloc(num, sizeof(*v->pend_pos));
 	v->pend_flags = calloc(num, sizeof(*v->pend_flags));
+	v->order = calloc(num, sizeof(*v->order));
 	if (!v->free_ids || !v->token || !v->ndesc || !v->indirect ||
-	    !v->pend_pos || !v->pend_flags) {
+	    !v->pend_pos || !v->pend_flags || !v->order) {
 		vdrv_packed_fini(v);
 		return -ENOMEM;
 	}
@@ -94,12 +95,20 @@ void vdrv_packed_fini(struct vdrv_packed *v)
 	free(v->indirect);
 	free(v->pend_pos);
 	free(v->pend_flags);
+	free(v->order);
+	v->order = NULL;
 	v->free_ids = NULL;
 	v->token = NULL;
 	v->ndesc = NULL;
 	v->indirect = NULL;
 	v->pend_pos = NULL;
 	v->pend_flags = NULL;
+}
+
+/* Before the first chain is added. */
+void vdrv_packed_set_in_order(struct vdrv_packed *v, bool on)
+{
+	v->in_order = on;
 }
 
 static uint16_t vdrv_avail_bits(bool wrap)
@@ -176,6 +185,8 @@ int vdrv_packed_add(struct vdrv_packed *v, const struct vdrv_buf *out,
 	v->token[id] = token;
 	v->ndesc[id] = need;
 	v->indirect[id] = table;
+	if (v->in_order)
+		v->order[(v->order_head + v->order_n++) % v->num] = id;
 	v->pend_pos[v->npend] = first;
 	v->pend_flags[v->npend] = first_flags;
 	v->npend++;
@@ -217,20 +228,41 @@ static bool vdrv_is_used(const struct vdrv_packed *v, uint16_t flags)
 	       !!(flags & F_USED) == v->used_wrap;
 }
 
-/* Collect one used buffer; see vdrv_split_get_used(). */
+/*
+ * Collect one used buffer; see vdrv_split_get_used().  In order, a used
+ * descriptor completes every buffer offered up to the one it names, which
+ * alone gets its length; they are handed out one at a time.
+ */
 int vdrv_packed_get_used(struct vdrv_packed *v, void **token, uint32_t *len)
 {
 	struct vring_packed_desc *d = &v->desc[v->last_used];
-	uint16_t id;
+	uint16_t id = 0;
 
-	if (!vdrv_is_used(v, VDRV_READ(d->flags)))
-		return 0;
-	vdrv_rmb();
-	id = d->id;
-	if (id >= v->num || !v->token[id])
-		return -EIO;
+	if (!v->in_order || !v->batch) {
+		if (!vdrv_is_used(v, VDRV_READ(d->flags)))
+			return 0;
+		vdrv_rmb();
+		id = d->id;
+		if (id >= v->num || !v->token[id])
+			return -EIO;
+		*len = d->len;
+		if (v->in_order) {
+			v->batch = true;
+			v->batch_id = id;
+			v->batch_len = *len;
+		}
+	}
+	if (v->in_order) {
+		id = v->order[v->order_head];
+		v->order_head = (v->order_head + 1) % v->num;
+		v->order_n--;
+		*len = 0;
+		if (id == v->batch_id) {
+			*len = v->batch_len;
+			v->batch = false;
+		}
+	}
 	*token = v->token[id];
-	*len = d->len;
 	v->token[id] = NULL;
 	if (v->indirect[id]) {
 		v->ops->free(v->opaque, v->indirect[id]);

@@ -29,6 +29,13 @@ struct vdrv_packed {
 	void **token;
 	uint16_t *ndesc;
 	void **indirect;
+	/* IN_ORDER: ids in the order offered, and the run being collected. */
+	bool in_order;
+	uint16_t *order;
+	unsigned int order_head, order_n;
+	bool batch;
+	uint16_t batch_id;
+	uint32_t batch_len;
 	/* Chains added, not published: their first slot and its flags. */
 	uint16_t *pend_pos;
 	uint16_t *pend_flags;
@@ -51,6 +58,7 @@ int vdrv_packed_add(struct vdrv_packed *v, const struct vdrv_buf *out,
 bool vdrv_packed_publish(struct vdrv_packed *v);
 int vdrv_packed_get_used(struct vdrv_packed *v, void **token, uint32_t *len);
 bool vdrv_packed_enable_cb(struct vdrv_packed *v);
+void vdrv_packed_set_in_order(struct vdrv_packed *v, bool on);
 void vdrv_packed_disable_cb(struct vdrv_packed *v);
 
 #endif /* _VDRV_PACKED_H */

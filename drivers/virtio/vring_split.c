@@ -63,7 +63,8 @@ int vdrv_split_init(struct vdrv_split *v, unsigned int num, void *desc,
 	v->token = calloc(num, sizeof(*v->token));
 	v->ndesc = calloc(num, sizeof(*v->ndesc));
 	v->indirect = calloc(num, sizeof(*v->indirect));
-	if (!v->token || !v->ndesc || !v->indirect) {
+	v->order = calloc(num, sizeof(*v->order));
+	if (!v->token || !v->ndesc || !v->indirect || !v->order) {
 		vdrv_split_fini(v);
 		return -ENOMEM;
 	}
@@ -72,8 +73,15 @@ int vdrv_split_init(struct vdrv_split *v, unsigned int num, void *desc,
 	memset(used, 0, vdrv_split_used_size(num));
 	for (i = 0; i < num - 1; i++)
 		v->desc[i].next = i + 1;
+	v->free_tail = num - 1;
 	v->num_free = num;
 	return 0;
+}
+
+/* Before the first chain is added. */
+void vdrv_split_set_in_order(struct vdrv_split *v, bool on)
+{
+	v->in_order = on;
 }
 
 void vdrv_split_fini(struct vdrv_split *v)
@@ -86,9 +94,11 @@ void vdrv_split_fini(struct vdrv_split *v)
 	free(v->token);
 	free(v->ndesc);
 	free(v->indirect);
+	free(v->order);
 	v->token = NULL;
 	v->ndesc = NULL;
 	v->indirect = NULL;
+	v->order = NULL;
 }
 
 static void vdrv_fill(struct vdrv_split *v, struct vring_desc *d,
@@ -159,6 +169,8 @@ int vdrv_split_add(struct vdrv_split *v, const struct vdrv_buf *out,
 	v->token[head] = token;
 	v->ndesc[head] = need;
 	v->indirect[head] = table;
+	if (v->in_order)
+		v->order[(v->order_head + v->order_n++) % v->num] = head;
 	v->avail->ring[v->avail_idx & (v->num - 1)] = head;
 	v->avail_idx++;
 	return 0;
@@ -185,6 +197,68 @@ bool vdrv_split_publish(struct vdrv_split *v)
 	return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
 }
 
+/* Give a collected chain's descriptors back to the free list. */
+static void vdrv_free_chain(struct vdrv_split *v, uint16_t id)
+{
+	uint16_t last = id, i;
+
+	v->token[id] = NULL;
+	if (v->indirect[id]) {
+		v->ops->free(v->opaque, v->indirect[id]);
+		v->indirect[id] = NULL;
+	}
+	for (i = 1; i < v->ndesc[id]; i++)
+		last = v->desc[last].next;
+	if (!v->in_order) {
+		v->desc[last].next = v->free_head;
+		v->free_head = id;
+	} else if (v->num_free) {
+		/* At the tail: the list stays in ring order. */
+		v->desc[v->free_tail].next = id;
+		v->free_tail = last;
+	} else {
+		v->free_head = id;
+		v->free_tail = last;
+	}
+	v->num_free += v->ndesc[id];
+}
+
+/*
+ * In order: a used entry completes every chain offered up to the one it
+ * names, which alone gets its length (the others' is 0).  One at a time.
+ */
+static int vdrv_split_get_in_order(struct vdrv_split *v, void **token,
+				   uint32_t *len)
+{
+	uint16_t head;
+
+	if (!v->batch) {
+		struct vring_used_elem e;
+
+		if (v->last_used == VDRV_READ(v->used->idx))
+			return 0;
+		vdrv_rmb();
+		e = v->used->ring[v->last_used & (v->num - 1)];
+		if (e.id >= v->num || !v->token[e.id])
+			return -EIO;
+		v->batch = true;
+		v->batch_id = e.id;
+		v->batch_len = e.len;
+	}
+	head = v->order[v->order_head];
+	v->order_head = (v->order_head + 1) % v->num;
+	v->order_n--;
+	*token = v->token[head];
+	*len = 0;
+	if (head == v->batch_id) {
+		*len = v->batch_len;
+		v->batch = false;
+	}
+	vdrv_free_chain(v, head);
+	v->last_used++;
+	return 1;
+}
+
 /*
  * Collect one used chain: 1 with its token and used length, 0 if there is
  * none, -EIO if the device returned a head we never offered.
@@ -192,8 +266,10 @@ bool vdrv_split_publish(struct vdrv_split *v)
 int vdrv_split_get_used(struct vdrv_split *v, void **token, uint32_t *len)
 {
 	struct vring_used_elem e;
-	uint16_t id, last, i;
+	uint16_t id;
 
+	if (v->in_order)
+		return vdrv_split_get_in_order(v, token, len);
 	if (v->last_used == VDRV_READ(v->used->idx))
 		return 0;
 	vdrv_rmb();
@@ -204,17 +280,7 @@ int vdrv_split_get_used(struct vdrv_split *v, void **token, uint32_t *len)
 
 	*token = v->token[id];
 	*len = e.len;
-	v->token[id] = NULL;
-	if (v->indirect[id]) {
-		v->ops->free(v->opaque, v->indirect[id]);
-		v->indirect[id] = NULL;
-	}
-	last = id;
-	for (i = 1; i < v->ndesc[id]; i++)
-		last = v->desc[last].next;
-	v->desc[last].next = v->free_head;
-	v->free_head = id;
-	v->num_free += v->ndesc[id];
+	vdrv_free_chain(v, id);
 	v->last_used++;
 	return 1;
 }

@@ -43,6 +43,19 @@ struct vdrv_split {
 	uint16_t *ndesc;
 	void **indirect;
 
+	/*
+	 * IN_ORDER: descriptors are handed out in ring order (freed chains
+	 * join the tail of the free list), heads wait in order[] as offered,
+	 * and one used entry may complete a run of them (the batch).
+	 */
+	bool in_order;
+	uint16_t free_tail;
+	uint16_t *order;
+	unsigned int order_head, order_n;
+	bool batch;
+	uint16_t batch_id;
+	uint32_t batch_len;
+
 	const struct vdrv_mem_ops *ops;
 	void *opaque;
 };
@@ -61,6 +74,7 @@ int vdrv_split_add(struct vdrv_split *v, const struct vdrv_buf *out,
 bool vdrv_split_publish(struct vdrv_split *v);
 int vdrv_split_get_used(struct vdrv_split *v, void **token, uint32_t *len);
 bool vdrv_split_enable_cb(struct vdrv_split *v);
+void vdrv_split_set_in_order(struct vdrv_split *v, bool on);
 void vdrv_split_disable_cb(struct vdrv_split *v);
 
 #endif /* _VDRV_SPLIT_H */

@@ -49,6 +49,7 @@ struct opts {
 	const char *packet;	/* "A:B": packet-socket backend on A, checker on B */
 	unsigned int frames, ring, min_size, max_size, rx_buf, busyloop;
 	bool mrg, event_idx, indirect, net_hdr, bench, check_nb, gso, packed;
+	bool in_order;
 	const char *mode;	/* tx, rx, both */
 };
 
@@ -240,6 +241,8 @@ static int dev_setup(struct net *n)
 		f |= 1ULL << VHX_NET_F_VIRTIO_NET_HDR;
 	if (n->o.packed)
 		f |= 1ULL << VIRTIO_F_RING_PACKED;
+	if (n->o.in_order)
+		f |= 1ULL << VIRTIO_F_IN_ORDER;
 
 	n->dev = open(n->o.device, O_RDWR | O_CLOEXEC);
 	if (n->dev < 0)
@@ -309,6 +312,7 @@ static int net_open(struct net *n)
 				q->area[2], n->o.event_idx, &traffic_mem_ops, &n->g);
 		if (ret)
 			return ret;
+		vdrv_set_in_order(&q->v, n->o.in_order);
 		q->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		q->call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	}
@@ -900,6 +904,7 @@ static void usage(FILE *f)
 		"  --packet A:B    backend: a packet socket on A (veth), checker on B\n"
 		"  --gso           64 KiB TCP frames with TSO/checksum offload, both ways\n"
 		"  --packed        packed rings (VIRTIO_F_RING_PACKED)\n"
+		"  --in-order      VIRTIO_F_IN_ORDER\n"
 		"  --busyloop US   busy polling timeout on both queues (poll-us)\n"
 		"  --name NAME     for the PASS lines\n");
 }
@@ -926,6 +931,7 @@ int main(int argc, char **argv)
 		{ "packet", required_argument, NULL, 'P' },
 		{ "gso", no_argument, NULL, 'G' },
 		{ "packed", no_argument, NULL, 'Q' },
+		{ "in-order", no_argument, NULL, 'O' },
 		{ "busyloop", required_argument, NULL, 'L' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
@@ -958,6 +964,7 @@ int main(int argc, char **argv)
 		case 'P': n.o.packet = optarg; n.o.net_hdr = true; break;
 		case 'G': n.o.gso = true; n.o.mrg = true; n.o.mode = "gso"; break;
 		case 'Q': n.o.packed = true; break;
+		case 'O': n.o.in_order = true; break;
 		case 'L': n.o.busyloop = strtoul(optarg, NULL, 0); break;
 		case 'n': n.o.name = optarg; break;
 		case 'h': usage(stdout); return 0;

@@ -43,7 +43,7 @@ struct opts {
 	const char *device;
 	unsigned int ring, chains, regions, queues, batch, cycles;
 	struct traffic_params tp;
-	bool event_idx, log, quiet, bench, packed;
+	bool event_idx, log, quiet, bench, packed, in_order;
 	const char *order;	/* qemu, kvmtool, crosvm */
 	const char *mid;	/* memswap, callswap, reattach, reset, log */
 	const char *name;	/* for the PASS line */
@@ -144,6 +144,8 @@ static uint64_t drv_wanted_features(struct drv *d)
 		f |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
 	if (d->o.packed)
 		f |= 1ULL << VIRTIO_F_RING_PACKED;
+	if (d->o.in_order)
+		f |= 1ULL << VIRTIO_F_IN_ORDER;
 	if (d->o.log)
 		f |= 1ULL << VHX_F_LOG_ALL;
 	return f;
@@ -162,6 +164,7 @@ static int drv_rings(struct drv *d)
 				q->avail, q->used, d->o.event_idx,
 				&traffic_mem_ops, &d->g);
 		if (!ret) {
+			vdrv_set_in_order(&q->v, d->o.in_order);
 			d->o.tp.seed = d->o.tp.seed * 7 + i + 1;
 			ret = traffic_init(&q->t, &d->g, &q->v, &d->o.tp);
 		}
@@ -1174,6 +1177,7 @@ static void usage(FILE *f)
 		"  --max-out/--max-in N       buffers per chain (default 4/4)\n"
 		"  --indirect --event-idx --log\n"
 		"  --packed          packed rings (VIRTIO_F_RING_PACKED)\n"
+		"  --in-order        VIRTIO_F_IN_ORDER\n"
 		"  --order qemu|kvmtool|crosvm   ioctl order (default qemu)\n"
 		"  --mid memswap|callswap|reattach|reset|log  event half-way\n"
 		"  --cycles N        lifecycle cycles (default 1000)\n"
@@ -1199,6 +1203,7 @@ int main(int argc, char **argv)
 		{ "event-idx", no_argument, NULL, 'E' },
 		{ "log", no_argument, NULL, 'L' },
 		{ "packed", no_argument, NULL, 'P' },
+		{ "in-order", no_argument, NULL, 'N' },
 		{ "order", required_argument, NULL, 'O' },
 		{ "mid", required_argument, NULL, 'x' },
 		{ "cycles", required_argument, NULL, 'y' },
@@ -1240,6 +1245,7 @@ int main(int argc, char **argv)
 		case 'E': o.event_idx = true; break;
 		case 'L': o.log = true; break;
 		case 'P': o.packed = true; break;
+		case 'N': o.in_order = true; break;
 		case 'O': o.order = optarg; break;
 		case 'x': o.mid = optarg; break;
 		case 'y': o.cycles = strtoul(optarg, NULL, 0); break;

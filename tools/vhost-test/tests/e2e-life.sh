@@ -99,8 +99,9 @@ kill_case() {
 	e2e_tap_down
 }
 
+# migrate_case PATH [OPTS NAME]: OPTS for virtio-net-pci (packed=on).
 migrate_case() {
-	local path=$1 tag="migrate/$1" src_mon src_log dst_mon dst_qpid diff src_qpid sink sink_pid status i
+	local path=$1 opts=${2:-} name=${3:-migrate} tag="${3:-migrate}/$1" src_mon bits src_log dst_mon dst_qpid diff src_qpid sink sink_pid status i
 	# Both QEMUs on one multi-queue tap, one queue each: the source's
 	# goes away with it.
 	e2e_tap_up 1500 multi_queue
@@ -109,10 +110,15 @@ migrate_case() {
 	# sync: a few bytes that would differ for any backend.  Off here, so
 	# that the memory comparison below can demand zero differences.
 	local cpu=host,kvmclock=off,kvm-steal-time=off,kvm-pv-eoi=off,kvm-asyncpf=off,kvm-asyncpf-int=off
-	E2E_USE_FDS=1 e2e_start "migrate-$path-src" "$path" "" 1500 1 -cpu "$cpu"
+	E2E_USE_FDS=1 e2e_start "$name-$path-src" "$path" "$opts" 1500 1 -cpu "$cpu"
 	e2e_wait_up "$tag" || { e2e_kill; e2e_tap_down; return; }
 	src_mon=$E2E_MON
-	src_log=$E2E_LOGS/migrate-$path-src.monitor
+	if [[ $opts == *packed=on* ]]; then
+		bits=$(sed -n 's/^vhx-nested: eth0 features \([01]*\).*/\1/p' "$E2E_CONSOLE")
+		[ "${bits:34:1}" = 1 ] && t_pass "$tag: the guest runs packed rings" ||
+			t_fail "$tag: the guest runs packed rings (features ${bits:-unknown})"
+	fi
+	src_log=$E2E_LOGS/$name-$path-src.monitor
 	src_qpid=$E2E_QPID
 	# Data written by the device into guest memory is what the dirty
 	# log must carry across: a transfer into the guest, during the move.
@@ -120,14 +126,14 @@ migrate_case() {
 	# tap steers a flow to the queue the guest answered on, but a new
 	# connection's SYN is hashed over all queues, and one landing on the
 	# paused destination's queue would be lost.
-	sink=$E2E_LOGS/migrate-$path.sink
+	sink=$E2E_LOGS/$name-$path.sink
 	"$E2E_TCP" sink "$E2E_GUEST" --bytes $((BYTES * 64)) --seed 41 >"$sink" 2>&1 &
 	sink_pid=$!
 	sleep 1
 
 	# -S: the destination stays paused after the migration, so that its
 	# memory can be compared with the source's before it runs.
-	E2E_USE_FDS=1 e2e_start "migrate-$path-dst" "$path" "" 1500 1 \
+	E2E_USE_FDS=1 e2e_start "$name-$path-dst" "$path" "$opts" 1500 1 \
 		-cpu "$cpu" -incoming tcp:127.0.0.1:4444 -S
 	dst_qpid=$E2E_QPID
 	dst_mon=$E2E_MON
@@ -206,8 +212,9 @@ migrate_case() {
 	finish "$tag"
 }
 
-# E2E_LIFE="reload link migrate kill" picks cases (default: all).
-want=" ${E2E_LIFE:-reload link migrate kill} "
+# E2E_LIFE="reload link migrate migrate-packed kill" picks cases (default:
+# all).  migrate-packed is vhx only: vhost_net has no packed ring.
+want=" ${E2E_LIFE:-reload link migrate migrate-packed kill} "
 for path in vhx vhost; do
 	for c in reload link migrate; do
 		if [[ $want == *" $c "* ]]; then
@@ -215,6 +222,9 @@ for path in vhx vhost; do
 		fi
 	done
 done
+if [[ $want == *" migrate-packed "* ]]; then
+	migrate_case vhx ",packed=on" migrate-packed
+fi
 if [[ $want == *" kill "* ]]; then
 	kill_case vhx "$KILLS"
 	kill_case vhost $((KILLS < 5 ? KILLS : 5))

@@ -107,6 +107,20 @@ packed "ring 1024, 60 B frames" --frames 5000 --ring 1024 --min-size 60 --max-si
 packed "TSO/checksum offload, 64 KiB frames" --gso --frames 50 --event-idx
 packed "busy polling 1 s, one CPU" --frames 2000 --mrg --event-idx --busyloop 1000000
 packed "ring reset of TX while RX stays up" --reset --frames 1000 --mrg --event-idx
+
+# In order: TX buffers (nothing written) come back one used entry per run.
+run --device /dev/vhx-net --in-order --name "vhx-net in_order, mergeable, event_idx" \
+	--frames 3000 --mrg --event-idx
+packed "in_order, mergeable, event_idx" --in-order --frames 3000 --mrg --event-idx
+packed "in_order, 60 B frames, ring 1024" --in-order --frames 5000 --ring 1024 \
+	--min-size 60 --max-size 60
+out=$(run --device /dev/vhost-net --in-order --name "vhost-net in_order" --frames 10 2>&1)
+if grep -q 'Operation not supported' <<<"$out"; then
+	t_pass "vhost-net (Debian) does not offer IN_ORDER (upstream has it from 6.17)"
+else
+	printf '%s\n' "$out" | sed 's/^/    /'
+	t_fail "vhost-net (Debian) does not offer IN_ORDER (upstream has it from 6.17)"
+fi
 out=$(run --device /dev/vhost-net --packed --name "vhost-net packed" --frames 10 2>&1)
 if grep -q 'Operation not supported' <<<"$out"; then
 	t_pass "vhost-net (Debian) does not offer packed rings: QEMU uses split with it"

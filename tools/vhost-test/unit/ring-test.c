@@ -206,13 +206,26 @@ static void env_fini(struct ring_env *e)
 	cur_g = NULL;
 }
 
-/* Run @chains verified chains through a fresh ring. */
-static void integrity(bool packed, unsigned int num, unsigned int nregions,
-		      bool indirect, bool event_idx, unsigned int max_len,
-		      unsigned int chains)
+/* What a feature combination is called in the results. */
+static const char *layout(bool packed, bool in_order)
+{
+	if (packed)
+		return in_order ? "packed+in_order" : "packed";
+	return in_order ? "split+in_order" : "split";
+}
+
+/*
+ * Run @chains verified chains through a fresh ring.  With @max_in 0 every
+ * chain is read only, so the device writes nothing and, in order, returns
+ * whole runs of them in one used entry.
+ */
+static void integrity_io(bool packed, bool in_order, unsigned int num,
+			 unsigned int nregions, bool indirect, bool event_idx,
+			 unsigned int max_len, unsigned int max_in,
+			 unsigned int chains)
 {
 	struct traffic_params p = {
-		.max_out = 4, .max_in = 4, .min_len = 1, .max_len = max_len,
+		.max_out = 4, .max_in = max_in, .min_len = 1, .max_len = max_len,
 		.indirect = indirect, .seed = num ^ nregions,
 	};
 	/* Buffers and an indirect table per slot, rings, slack. */
@@ -224,6 +237,8 @@ static void integrity(bool packed, unsigned int num, unsigned int nregions,
 	int ret;
 
 	ret = env_init(&e, packed, num, nregions, size, event_idx);
+	e.d.r.in_order = in_order;
+	vdrv_set_in_order(&e.q, in_order);
 	if (!ret)
 		ret = traffic_init(&t, &e.g, &e.q, &p);
 	while (!ret && t.completed < chains) {
@@ -251,14 +266,22 @@ static void integrity(bool packed, unsigned int num, unsigned int nregions,
 			vdrv_enable_cb(&e.q);
 	}
 	CHECK(!ret && t.completed == chains && !nerr,
-	      "integrity: %s ring %u, %u region(s), indirect %s, event_idx %s, %u chains (%llu B out, %llu B in, %u signals)%s%s",
-	      packed ? "packed" : "split", num, nregions, indirect ? "on" : "off", event_idx ? "on" : "off",
-	      chains, (unsigned long long)t.bytes_out,
+	      "integrity: %s ring %u, %u region(s), indirect %s, event_idx %s, %s%u chains (%llu B out, %llu B in, %u signals)%s%s",
+	      layout(packed, in_order), num, nregions, indirect ? "on" : "off", event_idx ? "on" : "off",
+	      max_in ? "" : "read only, ", chains, (unsigned long long)t.bytes_out,
 	      (unsigned long long)t.bytes_in, e.d.signals,
 	      nerr ? ": " : "", nerr ? last_err : "");
 	nerr = 0;
 	traffic_fini(&t);
 	env_fini(&e);
+}
+
+static void integrity(bool packed, unsigned int num, unsigned int nregions,
+		      bool indirect, bool event_idx, unsigned int max_len,
+		      unsigned int chains)
+{
+	integrity_io(packed, false, num, nregions, indirect, event_idx,
+		     max_len, 4, chains);
 }
 
 /*
@@ -816,6 +839,56 @@ static void packed_state(void)
 	env_fini(&e);
 }
 
+/*
+ * IN_ORDER: a run of buffers the device wrote nothing into comes back as
+ * one used entry (the run's last), at the run's first slot; a buffer with
+ * data gets its own.  Eight chains: 0-4 empty, 5 with 7 bytes, 6-7 empty.
+ */
+static void in_order_runs(bool packed)
+{
+	struct vhx_chain c;
+	struct ring_env e;
+	unsigned int i, got = 0;
+	int ok = 1;
+
+	env_init(&e, packed, 16, 1, 1024 * 1024, false);
+	e.d.r.in_order = true;
+	for (i = 0; i < 8; i++) {
+		if (packed)
+			pslot(&e, i, buf_gpa(&e, 8), 8, i, PA);
+		else {
+			*D(&e, i) = (struct vring_desc){ buf_gpa(&e, 8), 8, 0, 0 };
+			offer(&e, i);
+		}
+	}
+	for (i = 0; i < 8; i++) {
+		ok &= vhx_ring_get(&e.d.r, &c) == 1 && c.head == i;
+		e.d.used[i] = vhx_used_elem(i, i == 5 ? 7 : 0);
+	}
+	ok &= vhx_ring_add_used(&e.d.r, e.d.used, 8) == 0;
+	if (packed) {
+		struct vring_packed_desc *d = e.p->desc;
+
+		/* Used slots 0, 5, 6 (ids 4, 5, 7); the rest as offered. */
+		for (i = 0; i < 8; i++)
+			got += d[i].flags == (PA | PU);
+		ok &= got == 3 && d[0].id == 4 && d[0].len == 0 &&
+		      d[5].id == 5 && d[5].len == 7 && d[6].id == 7 &&
+		      e.d.r.last_used_idx == 8;
+	} else {
+		struct vring_used *u = e.v->used;
+
+		ok &= u->idx == 8 && u->ring[0].id == 4 && u->ring[0].len == 0 &&
+		      u->ring[5].id == 5 && u->ring[5].len == 7 &&
+		      u->ring[6].id == 7 && u->ring[1].id == 0 && u->ring[7].id == 0;
+		got = 3;
+	}
+	CHECK(ok && !nerr, "%s: 8 buffers come back in %u used entries (runs of empty ones as one)",
+	      layout(packed, true), got);
+	nerr = 0;
+	env_fini(&e);
+}
+
 /* Packed EVENT_IDX: the driver names a slot and a lap. */
 static void packed_event_idx(void)
 {
@@ -910,6 +983,10 @@ int main(void)
 			integrity(packed, num, 8, true, true, len, chains);
 			integrity(packed, num, 4, false, true, len, chains);
 			integrity(packed, num, 2, true, false, len, chains);
+			integrity_io(packed, true, num, 4, false, true, len, 4,
+				     chains);
+			integrity_io(packed, true, num, 2, true, false, len, 0,
+				     chains);
 		}
 	}
 	for (i = 0; i < ARRAY_SIZE(hostiles); i++)
@@ -918,6 +995,8 @@ int main(void)
 	log_off();
 	event_idx();
 	packed_state();
+	in_order_runs(false);
+	in_order_runs(true);
 	packed_event_idx();
 	packed_logging();
 	return failures ? 1 : 0;

@@ -28,7 +28,17 @@ echo "bench: instruction-count run (-icount shift=0)"
 	>"$out/icount.txt" 2>&1 || { cat "$out/icount.txt"; die "icount run failed"; }
 
 # BENCH: <name> chains=N secs=S chains_per_s=R MB_per_s=M
-field() { sed -n "s/^BENCH: $2 chains=\\([0-9]*\\) secs=\\([0-9.]*\\) chains_per_s=\\([0-9]*\\).*/\\$1/p" "$3"; }
+field() {
+	local name=${2//[/\\[}
+	name=${name//]/\\]}
+	sed -n "s/^BENCH: $name chains=\\([0-9]*\\) secs=\\([0-9.]*\\) chains_per_s=\\([0-9]*\\).*/\\$1/p" "$3"
+}
+# ipd NAME: instructions per descriptor (icount run), unrounded.
+ipd() {
+	awk -v s="$(field 2 "$1" "$out/icount.txt")" -v n="$(field 1 "$1" "$out/icount.txt")" \
+		'BEGIN { if (n) print s * 1e9 / n }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a && b) printf "%.2f", a / b }'; }
 
 {
 	echo "vhx benchmarks, kernel $krel, $(date -u +%Y-%m-%d), command: make bench KVER=$kver"
@@ -45,7 +55,7 @@ field() { sed -n "s/^BENCH: $2 chains=\\([0-9]*\\) secs=\\([0-9.]*\\) chains_per
 	# vhx-net against vhost-net, same VM, same run: > 1 means vhx is ahead.
 	echo
 	printf '%-16s %22s %24s\n' "net case" "pps vhx/vhost (wall)" "instr vhost/vhx (icount)"
-	grep -o '^BENCH: vhx-net .* chains=' "$out/icount.txt" |
+	grep -o '^BENCH: vhx-net [^[]* chains=' "$out/icount.txt" |
 		sed 's/^BENCH: vhx-net //; s/ chains=$//' |
 	while IFS= read -r c; do
 		vw=$(field 3 "vhx-net $c" "$out/wall.txt")
@@ -57,5 +67,27 @@ field() { sed -n "s/^BENCH: $2 chains=\\([0-9]*\\) secs=\\([0-9.]*\\) chains_per
 		printf '%-16s %22s %24s\n' "$c" \
 			"$(awk -v a="$vw" -v b="$hw" 'BEGIN { if (b) printf "%.2f", a / b }')" \
 			"$(awk -v a="$hi" -v b="$vi" 'BEGIN { if (b) printf "%.2f", a / b }')"
+	done
+
+	# Ring layouts (vhx only): instructions per descriptor on each, the
+	# packed+in_order/split ratio (< 1 means cheaper), and pps of vhx on
+	# packed+in_order against vhost-net (split, all it has).
+	echo
+	printf '%-20s %8s %8s %9s %16s %12s %16s\n' "layout case" "split" "packed" \
+		"in_order" "packed+in_order" "p+io/split" "pps p+io/vhost"
+	grep -o '^BENCH: vhx-[a-z]* [^[]* chains=' "$out/icount.txt" |
+		sed 's/^BENCH: //; s/ chains=$//' |
+	while IFS= read -r c; do
+		s=$(ipd "$c")
+		p=$(ipd "$c [packed]")
+		i=$(ipd "$c [in_order]")
+		b=$(ipd "$c [packed+in_order]")
+		v=
+		if [[ $c == vhx-net* ]]; then
+			v=$(ratio "$(field 3 "$c [packed+in_order]" "$out/wall.txt")" \
+				"$(field 3 "vhost-net ${c#vhx-net }" "$out/wall.txt")")
+		fi
+		printf '%-20s %8.0f %8.0f %9.0f %16.0f %12s %16s\n' "$c" "${s:-0}" "${p:-0}" \
+			"${i:-0}" "${b:-0}" "$(ratio "$b" "$s")" "${v:--}"
 	done
 } | tee "$out/results.txt"

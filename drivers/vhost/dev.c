@@ -816,6 +816,25 @@ bool vhx_vq_busy_poll(struct vhx_vq *vq, bool (*ready)(struct vhx_vq *vq))
 	return false;
 }
 
+/*
+ * The ring ran dry (or the socket did): publish what was used, busy poll
+ * for @ready if asked to (NULL: never), then ask for kicks again.  Returns
+ * true if the handler should carry on (more came meanwhile), false if the
+ * worker may sleep until the next kick.
+ */
+bool vhx_vq_idle(struct vhx_vq *vq, bool (*ready)(struct vhx_vq *vq))
+{
+	struct vhx_ring *r = &vq->ring;
+
+	vhx_vq_flush_used(vq);
+	if (ready && vhx_vq_busy_poll(vq, ready))
+		return true;
+	if (vhx_ring_enable_notify(r) <= 0)
+		return false;
+	vhx_ring_disable_notify(r);
+	return true;
+}
+
 /* For busy polling: has the guest made buffers available we have not taken? */
 bool vhx_vq_avail_pending(struct vhx_vq *vq)
 {

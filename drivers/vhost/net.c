@@ -128,13 +128,9 @@ static void vhx_net_tx(struct vhx_net_vq *nvq)
 		if (ret < 0)
 			break;
 		if (!ret) {
-			vhx_vq_flush_used(vq);
-			if (vhx_vq_busy_poll(vq, vhx_vq_avail_pending))
+			if (vhx_vq_idle(vq, vhx_vq_avail_pending))
 				continue;
-			if (vhx_ring_enable_notify(r) <= 0)
-				break;
-			vhx_ring_disable_notify(r);
-			continue;
+			break;
 		}
 		if (c.in || c.out_len < nvq->vhx_hlen) {
 			vhx_ring_error(r, "TX chain %u: %u writable buffers, %llu bytes for a %zu-byte header",
@@ -314,13 +310,9 @@ static void vhx_net_rx(struct vhx_net_vq *nvq)
 			break;
 		if (!n) {
 			/* No buffers: the guest's next kick brings us back. */
-			vhx_vq_flush_used(vq);
-			if (vhx_vq_busy_poll(vq, vhx_vq_avail_pending))
+			if (vhx_vq_idle(vq, vhx_vq_avail_pending))
 				continue;
-			if (vhx_ring_enable_notify(r) <= 0)
-				break;
-			vhx_ring_disable_notify(r);
-			continue;
+			break;
 		}
 		ret = vhx_net_rx_one(nvq, sock, n, niov, have, len);
 		if (ret > 0) {

@@ -66,11 +66,10 @@ static void vhx_test_handle_vq(struct vhx_vq *vq)
 		if (ret < 0)
 			break;
 		if (!ret) {
-			vhx_vq_flush_used(vq);
-			if (vhx_ring_enable_notify(r) <= 0)
-				break;
-			vhx_ring_disable_notify(r);
-			continue;
+			/* No busy polling here: the timeout is only stored. */
+			if (vhx_vq_idle(vq, NULL))
+				continue;
+			break;
 		}
 		if (vhx_test_process(r, &c, &written)) {
 			vhx_ring_unget(r, &c, 1);

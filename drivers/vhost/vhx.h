@@ -139,6 +139,7 @@ void vhx_vq_flush_used(struct vhx_vq *vq);
 bool vhx_vq_over_weight(struct vhx_vq *vq, unsigned int chains, u64 bytes);
 bool vhx_vq_busy_poll(struct vhx_vq *vq, bool (*ready)(struct vhx_vq *vq));
 bool vhx_vq_avail_pending(struct vhx_vq *vq);
+bool vhx_vq_idle(struct vhx_vq *vq, bool (*ready)(struct vhx_vq *vq));
 
 /* stats.c */
 void vhx_stats_add_dev(struct vhx_dev *dev, const char *kind);

@@ -746,6 +746,7 @@ static int mode_ioctls(struct opts *o)
 struct bad_ring {
 	const char *what;
 	void (*make)(struct drv *d);
+	bool packed;
 };
 
 static void offer(struct drv *d, uint16_t head)
@@ -798,13 +799,78 @@ static void bad_jump(struct drv *d)
 	((struct vring_avail *)d->q[0].avail)->idx += d->o.ring + 1;
 }
 
+/* Packed: slots written by hand in lap 1 (AVAIL set, USED clear). */
+#define PK_AVAIL	(1 << VRING_PACKED_DESC_F_AVAIL)
+#define PK_USED		(1 << VRING_PACKED_DESC_F_USED)
+
+static void pk_slot(struct drv *d, unsigned int i, uint64_t addr, uint32_t len,
+		    uint16_t id, uint16_t flags)
+{
+	struct vring_packed_desc *s = (struct vring_packed_desc *)d->q[0].desc + i;
+
+	s->addr = addr;
+	s->len = len;
+	s->id = id;
+	__atomic_store_n(&s->flags, flags, __ATOMIC_RELEASE);
+}
+
+static void pk_bad_id(struct drv *d)
+{
+	pk_slot(d, 0, scratch(d, 8), 8, d->o.ring + 3, PK_AVAIL);
+}
+
+static void pk_bad_lap(struct drv *d)
+{
+	pk_slot(d, 1, scratch(d, 8), 8, 0, PK_USED);
+	pk_slot(d, 0, scratch(d, 8), 8, 0, PK_AVAIL | VRING_DESC_F_NEXT);
+}
+
+static void pk_bad_addr(struct drv *d)
+{
+	pk_slot(d, 0, 0x1000, 64, 0, PK_AVAIL);
+}
+
 static const struct bad_ring bad_rings[] = {
-	{ "a looping chain", bad_loop },
-	{ "a head out of range", bad_head },
-	{ "a buffer outside guest memory", bad_addr },
-	{ "a nested indirect table", bad_nested },
-	{ "an avail index jumping past the ring", bad_jump },
+	{ "a looping chain", bad_loop, false },
+	{ "a head out of range", bad_head, false },
+	{ "a buffer outside guest memory", bad_addr, false },
+	{ "a nested indirect table", bad_nested, false },
+	{ "an avail index jumping past the ring", bad_jump, false },
+	{ "packed: a buffer id out of range", pk_bad_id, true },
+	{ "packed: a chain into a slot of the last lap", pk_bad_lap, true },
+	{ "packed: a buffer outside guest memory", pk_bad_addr, true },
 };
+
+/* Packed: has any slot been used (both bits set: lap 1)? */
+static bool pk_any_used(struct drv *d)
+{
+	struct vring_packed_desc *s = d->q[0].desc;
+	unsigned int i;
+
+	for (i = 0; i < d->o.ring; i++)
+		if ((s[i].flags & (PK_AVAIL | PK_USED)) == (PK_AVAIL | PK_USED))
+			return true;
+	return false;
+}
+
+/*
+ * Packed recovery: the launcher stops the queue and starts it afresh (the
+ * driver side too: a new ring, base 0x80008000), as a device reset does.
+ */
+static int pk_restart(struct drv *d)
+{
+	int ret = io_file(d->fd, VHX_TEST_SET_BACKEND, 0, -1);
+
+	traffic_fini(&d->q[0].t);
+	vdrv_fini(&d->q[0].v);
+	if (!ret)
+		ret = drv_rings(d);
+	if (!ret)
+		ret = io_state(d->fd, VHX_SET_VRING_BASE, 0, vdrv_fresh_base(true));
+	if (!ret)
+		ret = io_file(d->fd, VHX_TEST_SET_BACKEND, 0, 0);
+	return ret;
+}
 
 /*
  * Each bad ring must be reported on the error eventfd, return nothing, and
@@ -823,6 +889,8 @@ static int mode_hostile(struct opts *o)
 		int ret;
 		bool reported, silent, recovered;
 
+		if (bad_rings[k].packed != o->packed)
+			continue;
 		d.o.queues = 1;
 		d.o.order = "qemu";
 		ret = drv_open(&d);
@@ -834,16 +902,24 @@ static int mode_hostile(struct opts *o)
 			drv_close(&d);
 			continue;
 		}
-		used_before = ((struct vring_used *)d.q[0].used)->idx;
+		used_before = o->packed ? 0 : ((struct vring_used *)d.q[0].used)->idx;
 		bad_rings[k].make(&d);
 		if (write(d.q[0].kick, &one, sizeof(one)) != sizeof(one))
 			ret = -errno;
 		pfd = (struct pollfd){ .fd = d.q[0].err, .events = POLLIN };
 		reported = poll(&pfd, 1, 5000) == 1 && efd_read(d.q[0].err);
-		silent = ((struct vring_used *)d.q[0].used)->idx == used_before;
+		if (o->packed) {
+			silent = !pk_any_used(&d);
+			ret = pk_restart(&d);
+			if (!ret)
+				ret = drv_pump(&d, 200);
+			recovered = !ret && drv_completed(&d) == 200;
+		} else {
+			silent = ((struct vring_used *)d.q[0].used)->idx == used_before;
+		}
 
 		/* Recover: restart the queue past the bad entries. */
-		{
+		if (!o->packed) {
 			struct vring_avail *av = d.q[0].avail;
 			uint16_t idx = av->idx;
 			struct vhx_vring_state s = { 0, 0 };

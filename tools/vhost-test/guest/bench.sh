@@ -14,18 +14,31 @@
 # (injected into the tap by a packet socket), with vhx-net and Debian's
 # vhost-net in turn: mergeable buffers and event index, as Linux guests
 # negotiate them.
+#
+# Ring layouts: vhx also runs every case of its own on packed rings, with
+# IN_ORDER, and both; those cases are named with the layout in brackets,
+# e.g. "vhx-net tx 60B [packed+in_order]".  Debian's vhost_net has
+# neither feature, so it runs split only.
 . "$VHX_ROOT/scripts/lib.sh"
 drv=$VHX_ROOT/build/tools/vhx-testdrv
 n=${VHX_BENCH_CHAINS:-200000}
 
-for size in 64 1500; do
-	for dir in out in; do
-		if [ $dir = out ]; then shape="--max-out 1 --max-in 0"; else shape="--max-out 0 --max-in 1"; fi
-		# shellcheck disable=SC2086
-		"$drv" traffic --bench --no-verify --queues 1 --ring 256 --batch 64 \
-			--event-idx --regions 1 $shape --min-len $size --max-len $size \
-			--chains "$n" --name "vhx-test $dir ${size}B" 2>&1 |
-			grep -E '^(BENCH|FAIL)'
+# LAYOUTS: name and options; "split" runs untagged.
+LAYOUTS=("split:" "packed:--packed" "in_order:--in-order"
+	"packed+in_order:--packed --in-order")
+
+for layout in "${LAYOUTS[@]}"; do
+	tag=" [${layout%%:*}]"
+	[ "${layout%%:*}" = split ] && tag=
+	for size in 64 1500; do
+		for dir in out in; do
+			if [ $dir = out ]; then shape="--max-out 1 --max-in 0"; else shape="--max-out 0 --max-in 1"; fi
+			# shellcheck disable=SC2086
+			"$drv" traffic --bench --no-verify --queues 1 --ring 256 --batch 64 \
+				--event-idx --regions 1 $shape --min-len $size --max-len $size \
+				--chains "$n" ${layout#*:} --name "vhx-test $dir ${size}B$tag" 2>&1 |
+				grep -E '^(BENCH|FAIL)'
+		done
 	done
 done
 
@@ -37,6 +50,13 @@ for size in 60 1514; do
 			"$net" --bench --device "/dev/$dev" --mode $dir --mrg --event-idx \
 				--min-size $size --max-size $size --frames "$nf" \
 				--name "$dev $dir ${size}B" 2>&1 | grep -E '^(BENCH|FAIL)'
+		done
+		for layout in "${LAYOUTS[@]:1}"; do
+			# shellcheck disable=SC2086
+			"$net" --bench --device /dev/vhx-net --mode $dir --mrg --event-idx \
+				--min-size $size --max-size $size --frames "$nf" ${layout#*:} \
+				--name "vhx-net $dir ${size}B [${layout%%:*}]" 2>&1 |
+				grep -E '^(BENCH|FAIL)'
 		done
 	done
 done

@@ -80,12 +80,18 @@ for layout in "" --packed; do
 done
 
 run hostile
+run hostile --packed
 
 # The error was said, once per cause at least, rate limited.
 if dmesg | grep -q 'vhx: vq 0: chain 0: longer than the ring'; then
 	t_pass "hostile ring reported in dmesg (rate-limited vq message)"
 else
 	t_fail "hostile ring reported in dmesg (rate-limited vq message)"
+fi
+if dmesg | grep -q 'vhx: vq 0: chain 0: descriptor 1 is not available in lap 1'; then
+	t_pass "hostile packed ring reported in dmesg"
+else
+	t_fail "hostile packed ring reported in dmesg"
 fi
 
 run lifecycle --cycles 300

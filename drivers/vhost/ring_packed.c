@@ -65,8 +65,6 @@ static int vhx_packed_log_desc(struct vhx_ring *r, u16 pos)
 {
 	u64 hva = (unsigned long)(r->pdesc + pos), gpa;
 
-	if (!r->log_used || !r->log_base)
-		return 0;
 	if (vhx_mem_hva_to_gpa(r->mem, hva, sizeof(*r->pdesc), &gpa)) {
 		vhx_ring_error(r, "descriptor %u at %p is not in guest memory: cannot log it",
 			       pos, &r->pdesc[pos]);
@@ -295,11 +293,20 @@ static unsigned int vhx_packed_retire(struct vhx_ring *r,
 }
 
 /*
+ * A used descriptor's length, id and flags are its last 8 bytes: one
+ * store, in the ring's byte order.
+ */
+static __le64 vhx_packed_used_word(u32 len, u16 id, u16 flags)
+{
+	return cpu_to_le64((u64)len | (u64)id << 32 | (u64)flags << 48);
+}
+
+/*
  * Return @n buffers: one used descriptor each, in our next slots (with
  * IN_ORDER, one per run: vhx_used_run()).  The driver reads them in order
- * and stops at the first that is not yet used in its lap, so the first
- * one's flags are written last, after everything else: the batch appears
- * at once.
+ * and stops at the first that is not yet used in its lap.  So the first
+ * one's flags are written last, after a write barrier: the batch appears
+ * at once, and every other entry can be written whole, in one store.
  */
 int vhx_packed_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
 			unsigned int n)
@@ -312,32 +319,30 @@ int vhx_packed_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
 		struct vring_packed_desc __user *d = r->pdesc + pos;
 		u16 flags = wrap ? VHX_PF_AVAIL | VHX_PF_USED : 0;
 		unsigned int ndesc;
-		u32 id;
+		u32 id, len;
+		int err;
 
 		run = vhx_used_run(r, e + i, n - i);
 		id = vhx32(e[i + run - 1].id);
+		len = vhx32(e[i + run - 1].len);
 		ndesc = vhx_packed_retire(r, e + i, run);
 		if (!ndesc)
 			return -EINVAL;
-		if (vhx_put_user(cpu_to_le16(id), &d->id) ||
-		    vhx_put_user(cpu_to_le32(vhx32(e[i + run - 1].len)),
-				 &d->len)) {
+		if (i) {
+			err = vhx_put_user(vhx_packed_used_word(len, id, flags),
+					   (__le64 __user *)&d->len);
+		} else {
+			first_flags = flags;
+			err = vhx_put_user(cpu_to_le32(len), &d->len) ||
+			      vhx_put_user(cpu_to_le16(id), &d->id);
+		}
+		if (err) {
 			vhx_ring_error(r, "cannot write used descriptor %u at %p",
 				       pos, d);
 			return -EFAULT;
 		}
-		if (i) {
-			/* Its id and length before the flags that publish it. */
-			smp_wmb();
-			if (vhx_put_user(cpu_to_le16(flags), &d->flags)) {
-				vhx_ring_error(r, "cannot write used descriptor %u at %p",
-					       pos, d);
-				return -EFAULT;
-			}
-		} else {
-			first_flags = flags;
-		}
-		if (vhx_packed_log_desc(r, pos))
+		if (unlikely(r->log_used && r->log_base) &&
+		    vhx_packed_log_desc(r, pos))
 			return -EFAULT;
 		r->used_since_signal += ndesc;
 		pos += ndesc;

@@ -17,12 +17,76 @@ struct vhx_desc {
 };
 
 int vhx_log_range(struct vhx_ring *r, u64 gpa, u64 len);
-unsigned int vhx_used_run(const struct vhx_ring *r,
-			  const struct vring_used_elem *e, unsigned int n);
-void vhx_chain_begin(struct vhx_chain *c, u16 avail, unsigned int iov_off,
-		     unsigned int log_off);
-int vhx_chain_add(struct vhx_ring *r, struct vhx_chain *c,
-		  const struct vhx_desc *d);
+
+/*
+ * The per-descriptor and per-used-entry helpers are inline: each layout
+ * calls them in its innermost loop.
+ */
+
+/* Append the guest buffer @d to the chain's iovecs. */
+static inline int vhx_chain_add(struct vhx_ring *r, struct vhx_chain *c,
+				const struct vhx_desc *d)
+{
+	bool writable = d->flags & VRING_DESC_F_WRITE;
+	unsigned int used = c->iov_off + c->out + c->in;
+	int n;
+
+	if (!writable && c->in) {
+		vhx_ring_error(r, "chain %u: readable descriptor after a writable one",
+			       c->head);
+		return -EINVAL;
+	}
+	n = vhx_mem_translate(r->mem, d->addr, d->len, r->iov + used,
+			      VHX_IOV_MAX - used);
+	if (n == -ENOBUFS) {
+		vhx_ring_error(r, "chain %u: more than %d iovecs", c->head,
+			       VHX_IOV_MAX);
+		return n;
+	}
+	if (n < 0) {
+		vhx_ring_error(r, "chain %u: buffer %#llx+%u is outside guest memory",
+			       c->head, (unsigned long long)d->addr, d->len);
+		return n;
+	}
+	if (!writable) {
+		c->out += n;
+		c->out_len += d->len;
+		return 0;
+	}
+	c->in += n;
+	c->in_len += d->len;
+	if (r->log && d->len) {
+		/*
+		 * At most one span per descriptor, and each gave an iovec:
+		 * spans never outrun iovecs, so log[] cannot overflow.
+		 */
+		r->log[c->log_off + c->nlog].gpa = d->addr;
+		r->log[c->log_off + c->nlog].len = d->len;
+		c->nlog++;
+	}
+	return 0;
+}
+
+/*
+ * With IN_ORDER the driver knows that buffers come back in the order it
+ * made them available, so one used entry (the last buffer's) may stand for
+ * a run of them.  It then learns the length of the last one only: a run
+ * may only cover entries of length 0 (transmit buffers, say).  Returns
+ * how many of the @n entries at @e the next used entry stands for.
+ */
+static inline unsigned int vhx_used_run(const struct vhx_ring *r,
+					const struct vring_used_elem *e,
+					unsigned int n)
+{
+	unsigned int i = 1;
+
+	if (!r->in_order || vhx32(e[0].len))
+		return 1;
+	while (i < n && !vhx32(e[i].len))
+		i++;
+	return i;
+}
+
 
 int vhx_split_start(struct vhx_ring *r);
 int vhx_split_get(struct vhx_ring *r, struct vhx_chain *c);

@@ -223,21 +223,48 @@ static int vhx_put_used(struct vhx_ring *r, u16 start,
 	return vhx_log_used(r, off, n * sizeof(*e));
 }
 
+/* Write @n entries from used index @idx on, wrapping at the ring's end. */
+static int vhx_put_used_span(struct vhx_ring *r, u16 idx,
+			     const struct vring_used_elem *e, unsigned int n)
+{
+	u16 start = idx & (r->num - 1);
+	unsigned int first = min(n, r->num - start);
+	int ret;
+
+	ret = vhx_put_used(r, start, e, first);
+	if (!ret && n > first)
+		ret = vhx_put_used(r, 0, e + first, n - first);
+	return ret;
+}
+
 /*
  * In order: one entry per run of buffers (vhx_used_run()), at the ring
  * slot of the run's first buffer; the index still counts every buffer.
+ * Entries that stand for themselves go out together, in one copy.
  */
 static int vhx_split_put_in_order(struct vhx_ring *r,
 				  const struct vring_used_elem *e,
 				  unsigned int n)
 {
 	u16 idx = r->last_used_idx;
-	unsigned int i = 0, run;
+	unsigned int i = 0, j, run = 1;
 	int ret;
 
 	while (i < n) {
-		run = vhx_used_run(r, e + i, n - i);
-		ret = vhx_put_used(r, idx & (r->num - 1), e + i + run - 1, 1);
+		for (j = i; j < n; j++) {
+			run = vhx_used_run(r, e + j, n - j);
+			if (run > 1)
+				break;
+		}
+		if (j > i) {
+			ret = vhx_put_used_span(r, idx, e + i, j - i);
+			if (ret)
+				return ret;
+			idx += j - i;
+			i = j;
+			continue;
+		}
+		ret = vhx_put_used_span(r, idx, e + i + run - 1, 1);
 		if (ret)
 			return ret;
 		idx += run;
@@ -253,18 +280,13 @@ static int vhx_split_put_in_order(struct vhx_ring *r,
 int vhx_split_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
 		       unsigned int n)
 {
-	u16 start = r->last_used_idx & (r->num - 1);
-	unsigned int first = min(n, r->num - start);
 	u16 new = r->last_used_idx + n;
 	int ret;
 
-	if (r->in_order) {
+	if (r->in_order)
 		ret = vhx_split_put_in_order(r, e, n);
-	} else {
-		ret = vhx_put_used(r, start, e, first);
-		if (!ret && n > first)
-			ret = vhx_put_used(r, 0, e + first, n - first);
-	}
+	else
+		ret = vhx_put_used_span(r, r->last_used_idx, e, n);
 	if (ret)
 		return ret;
 

@@ -50,6 +50,7 @@ struct opts {
 	unsigned int frames, ring, min_size, max_size, rx_buf, busyloop;
 	bool mrg, event_idx, indirect, net_hdr, bench, check_nb, gso, packed;
 	bool in_order;
+	bool legacy;		/* no VERSION_1: a 10-byte header without MRG_RXBUF */
 	const char *mode;	/* tx, rx, both */
 };
 
@@ -226,7 +227,7 @@ static struct vhx_vring_addr vring_addr(struct net *n, unsigned int i)
 
 static int dev_setup(struct net *n)
 {
-	uint64_t f = (1ULL << VIRTIO_F_VERSION_1), have;
+	uint64_t f = n->o.legacy ? 0 : 1ULL << VIRTIO_F_VERSION_1, have;
 	struct vhost_memory *t;
 	unsigned int i;
 	int ret;
@@ -292,8 +293,12 @@ static int net_open(struct net *n)
 	unsigned int i;
 	int ret;
 
-	/* VERSION_1 is always acked: the header has num_buffers, 12 bytes. */
-	n->hlen = sizeof(struct virtio_net_hdr_mrg_rxbuf);
+	/*
+	 * With VERSION_1 or MRG_RXBUF the header has num_buffers: 12 bytes.
+	 * A legacy driver without mergeable buffers has the 10-byte one.
+	 */
+	n->hlen = n->o.legacy && !n->o.mrg ? sizeof(struct virtio_net_hdr) :
+		  sizeof(struct virtio_net_hdr_mrg_rxbuf);
 	ret = guestmem_init(&n->g, 64 << 20, 4, 0x40000000, 11);
 	if (ret)
 		return ret;
@@ -480,7 +485,7 @@ static void run_rx(struct net *n)
 
 			bufs++;
 			if (!have) {
-				struct virtio_net_hdr_mrg_rxbuf h;
+				struct virtio_net_hdr_mrg_rxbuf h = { 0 };
 
 				memcpy(&h, b, n->hlen);
 				/*
@@ -905,6 +910,7 @@ static void usage(FILE *f)
 		"  --gso           64 KiB TCP frames with TSO/checksum offload, both ways\n"
 		"  --packed        packed rings (VIRTIO_F_RING_PACKED)\n"
 		"  --in-order      VIRTIO_F_IN_ORDER\n"
+		"  --legacy        do not ack VERSION_1 (10-byte header without --mrg)\n"
 		"  --busyloop US   busy polling timeout on both queues (poll-us)\n"
 		"  --name NAME     for the PASS lines\n");
 }
@@ -932,6 +938,7 @@ int main(int argc, char **argv)
 		{ "gso", no_argument, NULL, 'G' },
 		{ "packed", no_argument, NULL, 'Q' },
 		{ "in-order", no_argument, NULL, 'O' },
+		{ "legacy", no_argument, NULL, 'Y' },
 		{ "busyloop", required_argument, NULL, 'L' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
@@ -965,6 +972,7 @@ int main(int argc, char **argv)
 		case 'G': n.o.gso = true; n.o.mrg = true; n.o.mode = "gso"; break;
 		case 'Q': n.o.packed = true; break;
 		case 'O': n.o.in_order = true; break;
+		case 'Y': n.o.legacy = true; break;
 		case 'L': n.o.busyloop = strtoul(optarg, NULL, 0); break;
 		case 'n': n.o.name = optarg; break;
 		case 'h': usage(stdout); return 0;

@@ -29,6 +29,11 @@ both "mergeable, event_idx" --frames 3000 --mrg --event-idx
 both "mergeable into 256 B buffers" --frames 2000 --mrg --rx-buf 256
 both "indirect, event_idx" --frames 2000 --indirect --event-idx
 both "header by the device (tap without vnet_hdr)" --frames 2000 --net-hdr --mrg
+# Legacy drivers (no VERSION_1): the 10-byte header without MRG_RXBUF, on
+# the tap and made by the device; 12 bytes with MRG_RXBUF.
+both "legacy 10-byte header" --frames 2000 --legacy
+both "legacy 10-byte header by the device" --frames 2000 --legacy --net-hdr
+both "legacy, mergeable (12-byte header)" --frames 2000 --legacy --mrg --event-idx
 both "ring 64" --frames 2000 --ring 64 --mrg
 both "ring 1024, 60 B frames" --frames 5000 --ring 1024 --min-size 60 --max-size 60
 both "1514 B frames" --frames 2000 --min-size 1514 --max-size 1514 --mrg

@@ -352,6 +352,7 @@ int vhx_packed_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
 		}
 	}
 
+	/* Every entry of the batch before the flags that publish them all. */
 	smp_wmb();
 	if (vhx_put_user(cpu_to_le16(first_flags), &r->pdesc[first].flags)) {
 		vhx_ring_error(r, "cannot write used descriptor %u at %p",

@@ -42,6 +42,18 @@ fault:
 	return -EFAULT;
 }
 
+/*
+ * Log a write at byte @off of the area the device writes (split: the used
+ * ring; packed: our event suppression structure), whose guest address the
+ * launcher gave (log_guest_addr), if the ring is logged.
+ */
+int vhx_log_device_area(struct vhx_ring *r, u64 off, u64 len)
+{
+	if (!r->log_used || !r->log_base)
+		return 0;
+	return vhx_log_range(r, r->log_addr + off, len);
+}
+
 static void vhx_chain_begin(struct vhx_chain *c, u16 avail,
 			    unsigned int iov_off, unsigned int log_off)
 {

@@ -47,14 +47,6 @@ static int vhx_packed_flags(struct vhx_ring *r, u16 pos, u16 *flags)
 	return 0;
 }
 
-/* Log a write to our event suppression structure at byte @off. */
-static int vhx_packed_log_event(struct vhx_ring *r, u64 off, u64 len)
-{
-	if (!r->log_used || !r->log_base)
-		return 0;
-	return vhx_log_range(r, r->log_addr + off, len);
-}
-
 /*
  * Log a used descriptor we wrote.  The launcher gives us the guest address
  * of our event structure only (log_guest_addr, QEMU's used_phys), but
@@ -81,8 +73,8 @@ static int vhx_packed_put_event(struct vhx_ring *r, u16 flags)
 		vhx_ring_error(r, "cannot write event flags at %p", &ev->flags);
 		return -EFAULT;
 	}
-	return vhx_packed_log_event(r, offsetof(struct vring_packed_desc_event,
-						flags), sizeof(ev->flags));
+	return vhx_log_device_area(r, offsetof(typeof(*ev), flags),
+				   sizeof(ev->flags));
 }
 
 /*
@@ -103,8 +95,8 @@ static int vhx_packed_want_kick(struct vhx_ring *r)
 			       &ev->off_wrap);
 		return -EFAULT;
 	}
-	if (vhx_packed_log_event(r, offsetof(struct vring_packed_desc_event,
-					     off_wrap), sizeof(ev->off_wrap)))
+	if (vhx_log_device_area(r, offsetof(typeof(*ev), off_wrap),
+				sizeof(ev->off_wrap)))
 		return -EFAULT;
 	/* The offset must be in place before the flags that point to it. */
 	smp_wmb();

@@ -17,6 +17,7 @@ struct vhx_desc {
 };
 
 int vhx_log_range(struct vhx_ring *r, u64 gpa, u64 len);
+int vhx_log_device_area(struct vhx_ring *r, u64 off, u64 len);
 
 /*
  * The per-descriptor and per-used-entry helpers are inline: each layout

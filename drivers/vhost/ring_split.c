@@ -31,22 +31,14 @@ static int vhx_read_avail_idx(struct vhx_ring *r, u16 *idx)
 	return 0;
 }
 
-/* Log a write to the used ring at byte offset @off, if the ring is logged. */
-static int vhx_log_used(struct vhx_ring *r, u64 off, u64 len)
-{
-	if (!r->log_used || !r->log_base)
-		return 0;
-	return vhx_log_range(r, r->log_addr + off, len);
-}
-
 static int vhx_put_used_flags(struct vhx_ring *r)
 {
 	if (vhx_put_user(cpu_to_vhx16(r->used_flags), &r->used->flags)) {
 		vhx_ring_error(r, "cannot write used flags at %p", &r->used->flags);
 		return -EFAULT;
 	}
-	return vhx_log_used(r, offsetof(struct vring_used, flags),
-			    sizeof(r->used->flags));
+	return vhx_log_device_area(r, offsetof(struct vring_used, flags),
+				   sizeof(r->used->flags));
 }
 
 /*
@@ -220,7 +212,7 @@ static int vhx_put_used(struct vhx_ring *r, u16 start,
 			       &r->used->ring[start]);
 		return -EFAULT;
 	}
-	return vhx_log_used(r, off, n * sizeof(*e));
+	return vhx_log_device_area(r, off, n * sizeof(*e));
 }
 
 /* Write @n entries from used index @idx on, wrapping at the ring's end. */
@@ -296,8 +288,8 @@ int vhx_split_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
 		vhx_ring_error(r, "cannot write used index at %p", &r->used->idx);
 		return -EFAULT;
 	}
-	ret = vhx_log_used(r, offsetof(struct vring_used, idx),
-			   sizeof(r->used->idx));
+	ret = vhx_log_device_area(r, offsetof(struct vring_used, idx),
+				  sizeof(r->used->idx));
 	r->last_used_idx = new;
 	/*
 	 * If we went a whole 2^16 entries past our last signal, the index we
@@ -381,8 +373,9 @@ int vhx_split_enable_notify(struct vhx_ring *r)
 				       avail_event);
 			return -EFAULT;
 		}
-		if (vhx_log_used(r, offsetof(struct vring_used, ring[r->num]),
-				 sizeof(*avail_event)))
+		if (vhx_log_device_area(r,
+					offsetof(struct vring_used, ring[r->num]),
+					sizeof(*avail_event)))
 			return -EFAULT;
 	}
 	/* Publish the request before looking at the index once more. */

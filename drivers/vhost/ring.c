@@ -54,11 +54,46 @@ int vhx_log_device_area(struct vhx_ring *r, u64 off, u64 len)
 	return vhx_log_range(r, r->log_addr + off, len);
 }
 
-static void vhx_chain_begin(struct vhx_chain *c, u16 avail,
-			    unsigned int iov_off, unsigned int log_off)
+/*
+ * The indirect descriptor @ind, of either layout: how many descriptors its
+ * table holds, or a negative errno after saying why it is refused (a
+ * length of 0 or not a multiple of a descriptor, or too many of them).
+ */
+int vhx_indirect_count(struct vhx_ring *r, const struct vhx_chain *c,
+		       const struct vhx_desc *ind)
+{
+	u32 count = ind->len / VHX_DESC_SIZE;
+
+	if (!ind->len || ind->len % VHX_DESC_SIZE) {
+		vhx_ring_error(r, "chain %u: indirect table length %u is not a multiple of %d",
+			       c->head, ind->len, VHX_DESC_SIZE);
+		return -EINVAL;
+	}
+	if (count > VHX_INDIRECT_MAX) {
+		vhx_ring_error(r, "chain %u: indirect table of %u entries (max %d)",
+			       c->head, count, VHX_INDIRECT_MAX);
+		return -E2BIG;
+	}
+	return count;
+}
+
+/* Copy entry @i of @ind's table (below its count) into @raw. */
+int vhx_indirect_read(struct vhx_ring *r, const struct vhx_chain *c,
+		      const struct vhx_desc *ind, u32 i, void *raw)
+{
+	if (vhx_mem_read(r->mem, raw, ind->addr + (u64)i * VHX_DESC_SIZE,
+			 VHX_DESC_SIZE)) {
+		vhx_ring_error(r, "chain %u: indirect table %#llx+%u is outside guest memory",
+			       c->head, (unsigned long long)ind->addr, ind->len);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static void vhx_chain_begin(struct vhx_chain *c, unsigned int iov_off,
+			    unsigned int log_off)
 {
 	memset(c, 0, sizeof(*c));
-	c->avail = avail;
 	c->iov_off = iov_off;
 	c->log_off = log_off;
 }
@@ -93,7 +128,7 @@ int vhx_ring_get_at(struct vhx_ring *r, struct vhx_chain *c,
 {
 	if (iov_off >= VHX_IOV_MAX || log_off > iov_off)
 		return -ENOBUFS;
-	vhx_chain_begin(c, 0, iov_off, log_off);
+	vhx_chain_begin(c, iov_off, log_off);
 	return r->packed ? vhx_packed_get(r, c) : vhx_split_get(r, c);
 }
 

@@ -137,30 +137,18 @@ static void vhx_packed_decode(const struct vring_packed_desc *raw,
 static int vhx_packed_walk_indirect(struct vhx_ring *r, struct vhx_chain *c,
 				    const struct vhx_desc *ind)
 {
-	u32 count = ind->len / sizeof(struct vring_packed_desc), i;
-	int ret;
+	int ret = vhx_indirect_count(r, c, ind);
+	u32 count, i;
 
-	if (!ind->len || ind->len % sizeof(struct vring_packed_desc)) {
-		vhx_ring_error(r, "chain %u: indirect table length %u is not a multiple of %zu",
-			       c->head, ind->len, sizeof(struct vring_packed_desc));
-		return -EINVAL;
-	}
-	if (count > VHX_INDIRECT_MAX) {
-		vhx_ring_error(r, "chain %u: indirect table of %u entries (max %d)",
-			       c->head, count, VHX_INDIRECT_MAX);
-		return -E2BIG;
-	}
+	if (ret < 0)
+		return ret;
+	count = ret;
 	for (i = 0; i < count; i++) {
 		struct vring_packed_desc raw;
 		struct vhx_desc d;
 
-		if (vhx_mem_read(r->mem, &raw, ind->addr + (u64)i * sizeof(raw),
-				 sizeof(raw))) {
-			vhx_ring_error(r, "chain %u: indirect table %#llx+%u is outside guest memory",
-				       c->head, (unsigned long long)ind->addr,
-				       ind->len);
+		if (vhx_indirect_read(r, c, ind, i, &raw))
 			return -EFAULT;
-		}
 		vhx_packed_decode(&raw, &d);
 		d.flags &= VRING_DESC_F_WRITE;
 		ret = vhx_chain_add(r, c, &d);

@@ -16,7 +16,17 @@ struct vhx_desc {
 	u16 next;		/* split: next in chain; packed: buffer id */
 };
 
+/* Descriptors are 16 bytes in both layouts, in rings and indirect tables. */
+#define VHX_DESC_SIZE	16
+_Static_assert(sizeof(struct vring_desc) == VHX_DESC_SIZE &&
+	       sizeof(struct vring_packed_desc) == VHX_DESC_SIZE,
+	       "virtio descriptors are 16 bytes");
+
 int vhx_log_range(struct vhx_ring *r, u64 gpa, u64 len);
+int vhx_indirect_count(struct vhx_ring *r, const struct vhx_chain *c,
+		       const struct vhx_desc *ind);
+int vhx_indirect_read(struct vhx_ring *r, const struct vhx_chain *c,
+		      const struct vhx_desc *ind, u32 i, void *raw);
 int vhx_log_device_area(struct vhx_ring *r, u64 off, u64 len);
 
 /*

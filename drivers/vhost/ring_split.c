@@ -68,20 +68,12 @@ int vhx_split_start(struct vhx_ring *r)
 static int vhx_walk_indirect(struct vhx_ring *r, struct vhx_chain *c,
 			     const struct vhx_desc *ind)
 {
-	u32 count = ind->len / sizeof(struct vring_desc);
-	u32 i = 0, steps = 0;
-	int ret;
+	int ret = vhx_indirect_count(r, c, ind);
+	u32 count, i = 0, steps = 0;
 
-	if (!ind->len || ind->len % sizeof(struct vring_desc)) {
-		vhx_ring_error(r, "chain %u: indirect table length %u is not a multiple of %zu",
-			       c->head, ind->len, sizeof(struct vring_desc));
-		return -EINVAL;
-	}
-	if (count > VHX_INDIRECT_MAX) {
-		vhx_ring_error(r, "chain %u: indirect table of %u entries (max %d)",
-			       c->head, count, VHX_INDIRECT_MAX);
-		return -E2BIG;
-	}
+	if (ret < 0)
+		return ret;
+	count = ret;
 	for (;;) {
 		struct vring_desc raw;
 		struct vhx_desc d;
@@ -90,13 +82,8 @@ static int vhx_walk_indirect(struct vhx_ring *r, struct vhx_chain *c,
 			vhx_ring_error(r, "chain %u: indirect chain loops", c->head);
 			return -EINVAL;
 		}
-		if (vhx_mem_read(r->mem, &raw, ind->addr + (u64)i * sizeof(raw),
-				 sizeof(raw))) {
-			vhx_ring_error(r, "chain %u: indirect table %#llx+%u is outside guest memory",
-				       c->head, (unsigned long long)ind->addr,
-				       ind->len);
+		if (vhx_indirect_read(r, c, ind, i, &raw))
 			return -EFAULT;
-		}
 		vhx_desc_decode(&raw, &d);
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			vhx_ring_error(r, "chain %u: nested indirect table", c->head);

@@ -690,55 +690,75 @@ static void mem_many(void)
 	free(m);
 }
 
-/* Dirty logging: written pages and the used ring are marked. */
-static void logging(void)
+static bool dirty(u64 gpa)
 {
-	uint64_t *bitmap = log_bitmap;
+	u64 b = gpa >> 12;
+
+	return log_bitmap[b / 64] & (1ULL << (b % 64));
+}
+
+/*
+ * One chain of two 5000-byte writable buffers through a fresh ring of
+ * either layout with dirty logging on (the device area at log_guest_addr,
+ * as QEMU gives it).  0, or what failed.
+ */
+static int log_run(struct ring_env *e, struct traffic *t, bool packed)
+{
 	struct traffic_params p = { .max_out = 0, .max_in = 2, .min_len = 5000,
 				    .max_len = 5000, .seed = 7 };
-	struct ring_env e;
-	struct traffic t;
-	unsigned int n, pages = 0, i;
-	u64 used_page;
+	unsigned int n;
 	int ret;
 
 	memset(log_bitmap, 0, sizeof(log_bitmap));
-	ret = env_init(&e, false, 8, 2, 4 * 1024 * 1024, true);
-	e.d.r.log = e.d.log;
-	e.d.r.log_base = bitmap;
-	e.d.r.log_used = true;
-	e.d.r.log_addr = guestmem_gpa(&e.g, e.v->used);
+	ret = env_init(e, packed, 8, 2, 4 * 1024 * 1024, true);
+	e->d.r.log = e->d.log;
+	e->d.r.log_base = log_bitmap;
+	e->d.r.log_used = true;
+	e->d.r.log_addr = guestmem_gpa(&e->g, e->area[2]);
 	if (!ret)
-		ret = traffic_init(&t, &e.g, &e.q, &p);
-	if (!ret && traffic_add(&t, 1) == 1) {
-		vdrv_publish(&e.q);
-		ret = dev_run(&e.d);
+		ret = traffic_init(t, &e->g, &e->q, &p);
+	if (!ret && traffic_add(t, 1) == 1) {
+		vdrv_publish(&e->q);
+		ret = dev_run(&e->d);
 		if (!ret)
-			ret = traffic_collect(&t, &n);
+			ret = traffic_collect(t, &n);
 	}
-	if (ret || t.completed != 1)
+	if (ret || t->completed != 1)
 		fprintf(stderr, "ring-test: logging run: %d, %llu completed, %s\n",
-			ret, (unsigned long long)t.completed, last_err);
-	for (i = 0; i < ARRAY_SIZE(log_bitmap) * 64; i++)
-		pages += !!(bitmap[i / 64] & (1ULL << (i % 64)));
-	used_page = e.d.r.log_addr >> 12;
-	{
-		struct traffic_slot *s = &t.slot[0];
-		unsigned int missing = 0, j;
+			ret, (unsigned long long)t->completed, last_err);
+	return ret;
+}
 
-		for (j = 0; j < s->nin; j++) {
-			u64 a = guestmem_gpa(&e.g, s->in[j].addr), b;
+/* Pages of the chain's writable buffers not marked dirty. */
+static unsigned int unlogged_pages(struct ring_env *e, const struct traffic_slot *s)
+{
+	unsigned int missing = 0, j;
+	u64 a, b;
 
-			for (b = a >> 12; b <= (a + s->in[j].len - 1) >> 12; b++)
-				missing += !(bitmap[b / 64] & (1ULL << (b % 64)));
-		}
-		/* Each 5000-byte buffer spans 2 or 3 pages, the used ring 1. */
-		CHECK(!ret && t.completed == 1 && s->nin && !missing &&
-		      pages >= 2 && pages <= 1 + 3 * s->nin &&
-		      (bitmap[used_page / 64] & (1ULL << (used_page % 64))),
-		      "log: every written page and the used ring are dirty (%u pages marked)",
-		      pages);
+	for (j = 0; j < s->nin; j++) {
+		a = guestmem_gpa(&e->g, s->in[j].addr);
+		for (b = a >> 12; b <= (a + s->in[j].len - 1) >> 12; b++)
+			missing += !dirty(b << 12);
 	}
+	return missing;
+}
+
+/* Dirty logging: written pages and the used ring are marked. */
+static void logging(void)
+{
+	struct ring_env e;
+	struct traffic t;
+	unsigned int pages = 0, i;
+	int ret = log_run(&e, &t, false);
+	struct traffic_slot *s = &t.slot[0];
+
+	for (i = 0; i < ARRAY_SIZE(log_bitmap) * 64; i++)
+		pages += dirty((u64)i << 12);
+	/* Each 5000-byte buffer spans 2 or 3 pages, the used ring 1. */
+	CHECK(!ret && t.completed == 1 && s->nin && !unlogged_pages(&e, s) &&
+	      pages >= 2 && pages <= 1 + 3 * s->nin && dirty(e.d.r.log_addr),
+	      "log: every written page and the used ring are dirty (%u pages marked)",
+	      pages);
 	traffic_fini(&t);
 	env_fini(&e);
 }
@@ -925,39 +945,13 @@ static void packed_event_idx(void)
 /* Packed dirty logging: buffers, the used slot, our event structure. */
 static void packed_logging(void)
 {
-	struct traffic_params p = { .max_out = 0, .max_in = 2, .min_len = 5000,
-				    .max_len = 5000, .seed = 7 };
 	struct ring_env e;
 	struct traffic t;
-	unsigned int n, missing = 0, j;
-	u64 b, slot_page, event_page;
-	int ret;
+	int ret = log_run(&e, &t, true);
 
-	memset(log_bitmap, 0, sizeof(log_bitmap));
-	ret = env_init(&e, true, 8, 2, 4 * 1024 * 1024, true);
-	e.d.r.log = e.d.log;
-	e.d.r.log_base = log_bitmap;
-	e.d.r.log_used = true;
-	e.d.r.log_addr = guestmem_gpa(&e.g, e.area[2]);
-	if (!ret)
-		ret = traffic_init(&t, &e.g, &e.q, &p);
-	if (!ret && traffic_add(&t, 1) == 1) {
-		vdrv_publish(&e.q);
-		ret = dev_run(&e.d);
-		if (!ret)
-			ret = traffic_collect(&t, &n);
-	}
-	for (j = 0; !ret && j < t.slot[0].nin; j++) {
-		u64 a = guestmem_gpa(&e.g, t.slot[0].in[j].addr);
-
-		for (b = a >> 12; b <= (a + t.slot[0].in[j].len - 1) >> 12; b++)
-			missing += !(log_bitmap[b / 64] & (1ULL << (b % 64)));
-	}
-	slot_page = guestmem_gpa(&e.g, e.area[0]) >> 12;
-	event_page = e.d.r.log_addr >> 12;
-	CHECK(!ret && t.completed == 1 && t.slot[0].nin && !missing &&
-	      (log_bitmap[slot_page / 64] & (1ULL << (slot_page % 64))) &&
-	      (log_bitmap[event_page / 64] & (1ULL << (event_page % 64))),
+	CHECK(!ret && t.completed == 1 && t.slot[0].nin &&
+	      !unlogged_pages(&e, &t.slot[0]) &&
+	      dirty(guestmem_gpa(&e.g, e.area[0])) && dirty(e.d.r.log_addr),
 	      "packed log: written pages, the used slot and the event structure are dirty%s%s",
 	      nerr ? ": " : "", nerr ? last_err : "");
 	nerr = 0;

@@ -725,6 +725,16 @@ static int mode_ioctls(struct opts *o)
 	EXPECT(io_state(d.fd, VHX_SET_VRING_NUM, 0, 64), -EBUSY, "SET_VRING_NUM while running");
 	EXPECT(io_state(d.fd, VHX_SET_VRING_BASE, 0, 0), -EBUSY, "SET_VRING_BASE while running");
 	{
+		/* The ring layout is a feature: it may not change under a ring. */
+		uint64_t f = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_RING_PACKED);
+
+		EXPECT(io(d.fd, VHX_SET_FEATURES, &f), -EBUSY,
+		       "SET_FEATURES switching to packed rings while running");
+		f = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX);
+		EXPECT(io(d.fd, VHX_SET_FEATURES, &f), 0,
+		       "SET_FEATURES with the same layout while running");
+	}
+	{
 		struct vhx_vring_addr a = { .index = 0,
 			.desc_user_addr = 0xffff888000000000ULL,
 			.avail_user_addr = 0x1000, .used_user_addr = 0x1000 };

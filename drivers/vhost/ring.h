@@ -81,6 +81,14 @@ struct vhx_ring {
 	 */
 	bool avail_wrap;
 	bool used_wrap;
+	/*
+	 * Packed: the slot (and lap) where a get last found nothing, as
+	 * avail_idx is for the split ring.  After chains are given back
+	 * (unget), the slots before it are available but were not enough;
+	 * new buffers are news only once this slot is available.
+	 */
+	u16 probe_idx;
+	bool probe_wrap;
 	u16 *ids;			/* num entries */
 	u32 used_since_signal;	/* descriptors used since the last check */
 

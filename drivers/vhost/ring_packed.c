@@ -86,7 +86,7 @@ static int vhx_packed_put_event(struct vhx_ring *r, u16 flags)
 static int vhx_packed_want_kick(struct vhx_ring *r)
 {
 	struct vring_packed_desc_event __user *ev = r->device_event;
-	u16 off = r->last_avail_idx | (r->avail_wrap ? VHX_PF_WRAP : 0);
+	u16 off = r->probe_idx | (r->probe_wrap ? VHX_PF_WRAP : 0);
 
 	if (!r->event_idx)
 		return vhx_packed_put_event(r, VRING_PACKED_EVENT_FLAG_ENABLE);
@@ -114,6 +114,8 @@ int vhx_packed_start(struct vhx_ring *r)
 		return -ENOMEM;
 	/* Nothing is in flight when a backend attaches. */
 	memset(r->ids, 0, r->num * sizeof(*r->ids));
+	r->probe_idx = r->last_avail_idx;
+	r->probe_wrap = r->avail_wrap;
 	r->used_since_signal = 0;
 	if (!r->event_idx && (r->used_flags & VRING_USED_F_NO_NOTIFY))
 		return vhx_packed_put_event(r, VRING_PACKED_EVENT_FLAG_DISABLE);
@@ -171,8 +173,11 @@ int vhx_packed_get(struct vhx_ring *r, struct vhx_chain *c)
 
 	if (vhx_packed_flags(r, pos, &flags))
 		return -EFAULT;
-	if (!vhx_packed_is_avail(flags, wrap))
+	if (!vhx_packed_is_avail(flags, wrap)) {
+		r->probe_idx = pos;
+		r->probe_wrap = wrap;
 		return 0;
+	}
 	/* Read the chain only after the flags that publish it. */
 	smp_rmb();
 
@@ -408,16 +413,16 @@ int vhx_packed_enable_notify(struct vhx_ring *r)
 		return -EFAULT;
 	/* Publish the request before looking at the ring once more. */
 	smp_mb();
-	if (vhx_packed_flags(r, r->last_avail_idx, &flags))
+	if (vhx_packed_flags(r, r->probe_idx, &flags))
 		return -EFAULT;
-	return vhx_packed_is_avail(flags, r->avail_wrap);
+	return vhx_packed_is_avail(flags, r->probe_wrap);
 }
 
 bool vhx_packed_avail_pending(struct vhx_ring *r)
 {
-	u16 pos = r->last_avail_idx;
+	u16 pos = r->probe_idx;
 	__le16 v;
 
 	return !vhx_get_user(v, &r->pdesc[pos].flags) &&
-	       vhx_packed_is_avail(le16_to_cpu(v), r->avail_wrap);
+	       vhx_packed_is_avail(le16_to_cpu(v), r->probe_wrap);
 }

@@ -379,7 +379,10 @@ bool vhx_split_avail_pending(struct vhx_ring *r)
 {
 	u16 idx;
 
-	if (r->last_avail_idx != r->avail_idx)
-		return true;
+	/*
+	 * Against the furthest index read, not last_avail_idx: after an
+	 * unget (RX short of buffers) those entries are there but were not
+	 * enough, and polling on them would spin.
+	 */
 	return !vhx_read_avail_idx(r, &idx) && idx != r->avail_idx;
 }

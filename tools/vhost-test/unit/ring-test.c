@@ -909,6 +909,49 @@ static void in_order_runs(bool packed)
 	env_fini(&e);
 }
 
+/*
+ * RX short of buffers: two chains taken, the ring dry, both given back.
+ * The two are still available but were not enough: only a new buffer is
+ * news, or a worker waiting for one (kicks, busy polling) would spin.
+ */
+static void short_of_buffers(bool packed)
+{
+	struct vhx_chain c[2], x;
+	struct ring_env e;
+	unsigned int i;
+	int ok = 1;
+
+	env_init(&e, packed, 16, 1, 1024 * 1024, false);
+	for (i = 0; i < 3; i++) {
+		if (i == 2)
+			break;
+		if (packed) {
+			pslot(&e, i, buf_gpa(&e, 8), 8, i, PA | VRING_DESC_F_WRITE);
+		} else {
+			*D(&e, i) = (struct vring_desc){ buf_gpa(&e, 8), 8,
+							 VRING_DESC_F_WRITE, 0 };
+			offer(&e, i);
+		}
+	}
+	vhx_ring_disable_notify(&e.d.r);
+	ok &= vhx_ring_get(&e.d.r, &c[0]) == 1 && vhx_ring_get(&e.d.r, &c[1]) == 1 &&
+	      vhx_ring_get(&e.d.r, &x) == 0;
+	vhx_ring_unget(&e.d.r, c, 2);
+	ok &= !vhx_ring_avail_pending(&e.d.r) && vhx_ring_enable_notify(&e.d.r) == 0;
+	vhx_ring_disable_notify(&e.d.r);
+	if (packed) {
+		pslot(&e, 2, buf_gpa(&e, 8), 8, 2, PA | VRING_DESC_F_WRITE);
+	} else {
+		*D(&e, 2) = (struct vring_desc){ buf_gpa(&e, 8), 8, VRING_DESC_F_WRITE, 0 };
+		offer(&e, 2);
+	}
+	ok &= vhx_ring_avail_pending(&e.d.r) && vhx_ring_enable_notify(&e.d.r) == 1;
+	CHECK(ok && !nerr, "%s: buffers given back are not news; a new one is",
+	      layout(packed, false));
+	nerr = 0;
+	env_fini(&e);
+}
+
 /* Packed EVENT_IDX: the driver names a slot and a lap. */
 static void packed_event_idx(void)
 {
@@ -989,6 +1032,8 @@ int main(void)
 	log_off();
 	event_idx();
 	packed_state();
+	short_of_buffers(false);
+	short_of_buffers(true);
 	in_order_runs(false);
 	in_order_runs(true);
 	packed_event_idx();

@@ -63,9 +63,8 @@ int vdrv_packed_init(struct vdrv_packed *v, unsigned int num, void *desc,
 	v->indirect = calloc(num, sizeof(*v->indirect));
 	v->pend_pos = calloc(num, sizeof(*v->pend_pos));
 	v->pend_flags = calloc(num, sizeof(*v->pend_flags));
-	v->order = calloc(num, sizeof(*v->order));
 	if (!v->free_ids || !v->token || !v->ndesc || !v->indirect ||
-	    !v->pend_pos || !v->pend_flags || !v->order) {
+	    !v->pend_pos || !v->pend_flags || vdrv_order_init(&v->order, num)) {
 		vdrv_packed_fini(v);
 		return -ENOMEM;
 	}
@@ -95,8 +94,7 @@ void vdrv_packed_fini(struct vdrv_packed *v)
 	free(v->indirect);
 	free(v->pend_pos);
 	free(v->pend_flags);
-	free(v->order);
-	v->order = NULL;
+	vdrv_order_fini(&v->order);
 	v->free_ids = NULL;
 	v->token = NULL;
 	v->ndesc = NULL;
@@ -186,7 +184,7 @@ int vdrv_packed_add(struct vdrv_packed *v, const struct vdrv_buf *out,
 	v->ndesc[id] = need;
 	v->indirect[id] = table;
 	if (v->in_order)
-		v->order[(v->order_head + v->order_n++) % v->num] = id;
+		vdrv_order_push(&v->order, id, vdrv_in_len(in, nin));
 	v->pend_pos[v->npend] = first;
 	v->pend_flags[v->npend] = first_flags;
 	v->npend++;
@@ -230,15 +228,15 @@ static bool vdrv_is_used(const struct vdrv_packed *v, uint16_t flags)
 
 /*
  * Collect one used buffer; see vdrv_split_get_used().  In order, a used
- * descriptor completes every buffer offered up to the one it names, which
- * alone gets its length; they are handed out one at a time.
+ * descriptor completes every buffer offered up to the one it names
+ * (vring_order.h); they are handed out one at a time.
  */
 int vdrv_packed_get_used(struct vdrv_packed *v, void **token, uint32_t *len)
 {
 	struct vring_packed_desc *d = &v->desc[v->last_used];
 	uint16_t id = 0;
 
-	if (!v->in_order || !v->batch) {
+	if (!v->in_order || !vdrv_order_in_run(&v->order)) {
 		if (!vdrv_is_used(v, VDRV_READ(d->flags)))
 			return 0;
 		vdrv_rmb();
@@ -246,22 +244,11 @@ int vdrv_packed_get_used(struct vdrv_packed *v, void **token, uint32_t *len)
 		if (id >= v->num || !v->token[id])
 			return -EIO;
 		*len = d->len;
-		if (v->in_order) {
-			v->batch = true;
-			v->batch_id = id;
-			v->batch_len = *len;
-		}
+		if (v->in_order)
+			vdrv_order_open(&v->order, id, *len);
 	}
-	if (v->in_order) {
-		id = v->order[v->order_head];
-		v->order_head = (v->order_head + 1) % v->num;
-		v->order_n--;
-		*len = 0;
-		if (id == v->batch_id) {
-			*len = v->batch_len;
-			v->batch = false;
-		}
-	}
+	if (v->in_order)
+		id = vdrv_order_pop(&v->order, len);
 	*token = v->token[id];
 	v->token[id] = NULL;
 	if (v->indirect[id]) {

@@ -31,11 +31,7 @@ struct vdrv_packed {
 	void **indirect;
 	/* IN_ORDER: ids in the order offered, and the run being collected. */
 	bool in_order;
-	uint16_t *order;
-	unsigned int order_head, order_n;
-	bool batch;
-	uint16_t batch_id;
-	uint32_t batch_len;
+	struct vdrv_order order;
 	/* Chains added, not published: their first slot and its flags. */
 	uint16_t *pend_pos;
 	uint16_t *pend_flags;

@@ -63,8 +63,8 @@ int vdrv_split_init(struct vdrv_split *v, unsigned int num, void *desc,
 	v->token = calloc(num, sizeof(*v->token));
 	v->ndesc = calloc(num, sizeof(*v->ndesc));
 	v->indirect = calloc(num, sizeof(*v->indirect));
-	v->order = calloc(num, sizeof(*v->order));
-	if (!v->token || !v->ndesc || !v->indirect || !v->order) {
+	if (!v->token || !v->ndesc || !v->indirect ||
+	    vdrv_order_init(&v->order, num)) {
 		vdrv_split_fini(v);
 		return -ENOMEM;
 	}
@@ -94,11 +94,10 @@ void vdrv_split_fini(struct vdrv_split *v)
 	free(v->token);
 	free(v->ndesc);
 	free(v->indirect);
-	free(v->order);
+	vdrv_order_fini(&v->order);
 	v->token = NULL;
 	v->ndesc = NULL;
 	v->indirect = NULL;
-	v->order = NULL;
 }
 
 static void vdrv_fill(struct vdrv_split *v, struct vring_desc *d,
@@ -170,7 +169,7 @@ int vdrv_split_add(struct vdrv_split *v, const struct vdrv_buf *out,
 	v->ndesc[head] = need;
 	v->indirect[head] = table;
 	if (v->in_order)
-		v->order[(v->order_head + v->order_n++) % v->num] = head;
+		vdrv_order_push(&v->order, head, vdrv_in_len(in, nin));
 	v->avail->ring[v->avail_idx & (v->num - 1)] = head;
 	v->avail_idx++;
 	return 0;
@@ -225,14 +224,14 @@ static void vdrv_free_chain(struct vdrv_split *v, uint16_t id)
 
 /*
  * In order: a used entry completes every chain offered up to the one it
- * names, which alone gets its length (the others' is 0).  One at a time.
+ * names (vring_order.h), handed out one at a time.
  */
 static int vdrv_split_get_in_order(struct vdrv_split *v, void **token,
 				   uint32_t *len)
 {
 	uint16_t head;
 
-	if (!v->batch) {
+	if (!vdrv_order_in_run(&v->order)) {
 		struct vring_used_elem e;
 
 		if (v->last_used == VDRV_READ(v->used->idx))
@@ -241,19 +240,10 @@ static int vdrv_split_get_in_order(struct vdrv_split *v, void **token,
 		e = v->used->ring[v->last_used & (v->num - 1)];
 		if (e.id >= v->num || !v->token[e.id])
 			return -EIO;
-		v->batch = true;
-		v->batch_id = e.id;
-		v->batch_len = e.len;
+		vdrv_order_open(&v->order, e.id, e.len);
 	}
-	head = v->order[v->order_head];
-	v->order_head = (v->order_head + 1) % v->num;
-	v->order_n--;
+	head = vdrv_order_pop(&v->order, len);
 	*token = v->token[head];
-	*len = 0;
-	if (head == v->batch_id) {
-		*len = v->batch_len;
-		v->batch = false;
-	}
 	vdrv_free_chain(v, head);
 	v->last_used++;
 	return 1;

@@ -11,10 +11,23 @@
 #include <stdint.h>
 #include <linux/virtio_ring.h>
 
+#include "vring_order.h"
+
 struct vdrv_buf {
 	void *addr;		/* where the driver sees it */
 	uint32_t len;
 };
+
+/* The sum of a chain's device-writable lengths. */
+static inline uint32_t vdrv_in_len(const struct vdrv_buf *in, unsigned int nin)
+{
+	uint32_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < nin; i++)
+		sum += in[i].len;
+	return sum;
+}
 
 /* How the driver reaches the guest's memory. */
 struct vdrv_mem_ops {
@@ -45,16 +58,12 @@ struct vdrv_split {
 
 	/*
 	 * IN_ORDER: descriptors are handed out in ring order (freed chains
-	 * join the tail of the free list), heads wait in order[] as offered,
-	 * and one used entry may complete a run of them (the batch).
+	 * join the tail of the free list), and one used entry may complete
+	 * a run of heads (vring_order.h).
 	 */
 	bool in_order;
 	uint16_t free_tail;
-	uint16_t *order;
-	unsigned int order_head, order_n;
-	bool batch;
-	uint16_t batch_id;
-	uint32_t batch_len;
+	struct vdrv_order order;
 
 	const struct vdrv_mem_ops *ops;
 	void *opaque;

@@ -910,6 +910,58 @@ static void in_order_runs(bool packed)
 }
 
 /*
+ * The driver side, IN_ORDER: one used entry may stand for a run of
+ * buffers the device wrote into, as Linux's vhost_net (6.17 on) does for
+ * a frame spread over mergeable RX buffers.  Every buffer of the run but
+ * the named last was filled whole; the last has the entry's length.  Four
+ * 256-byte buffers (two of them as 100 + 156), a frame of 3 x 256 + 40
+ * bytes: one used entry naming the fourth, length 40.
+ */
+static void in_order_rx_run(bool packed)
+{
+	static const uint32_t want[] = { 256, 256, 256, 40 };
+	void *tok[4] = { (void *)1, (void *)2, (void *)3, (void *)4 }, *t;
+	struct ring_env e;
+	unsigned int i, n = 0;
+	uint16_t last_id = 0;
+	uint32_t len;
+	int ok = 1;
+
+	env_init(&e, packed, 8, 1, 1024 * 1024, false);
+	vdrv_set_in_order(&e.q, true);
+	for (i = 0; i < 4; i++) {
+		struct vdrv_buf b[2] = { { guestmem_alloc(&e.g, 100, 8, false), 100 },
+					 { guestmem_alloc(&e.g, 156, 8, false), 156 } };
+		struct vdrv_buf one = { guestmem_alloc(&e.g, 256, 8, false), 256 };
+
+		ok &= vdrv_add(&e.q, NULL, 0, i & 1 ? b : &one, i & 1 ? 2 : 1,
+			       tok[i], false) == 0;
+	}
+	vdrv_publish(&e.q);
+	if (packed) {
+		/* Buffer ids 0..3; the used descriptor goes in slot 0. */
+		struct vring_packed_desc *d = e.p->desc;
+
+		last_id = d[5].id;
+		d[0].id = last_id;
+		d[0].len = 40;
+		d[0].flags = PA | PU;
+	} else {
+		last_id = e.v->avail->ring[3];
+		e.v->used->ring[0] = (struct vring_used_elem){ last_id, 40 };
+		e.v->used->idx = 4;
+	}
+	while (vdrv_get_used(&e.q, &t, &len) == 1) {
+		ok &= n < 4 && t == tok[n] && len == want[n];
+		n++;
+	}
+	CHECK(ok && n == 4,
+	      "%s driver: one used entry for a run of 4 RX buffers: 256, 256, 256, then its own 40 bytes",
+	      layout(packed, true));
+	env_fini(&e);
+}
+
+/*
  * RX short of buffers: two chains taken, the ring dry, both given back.
  * The two are still available but were not enough: only a new buffer is
  * news, or a worker waiting for one (kicks, busy polling) would spin.
@@ -1036,6 +1088,8 @@ int main(void)
 	short_of_buffers(true);
 	in_order_runs(false);
 	in_order_runs(true);
+	in_order_rx_run(false);
+	in_order_rx_run(true);
 	packed_event_idx();
 	packed_logging();
 	return failures ? 1 : 0;

@@ -137,7 +137,13 @@ migrate_case() {
 		-cpu "$cpu" -incoming tcp:127.0.0.1:4444 -S
 	dst_qpid=$E2E_QPID
 	dst_mon=$E2E_MON
-	sleep 3
+	# Only once the destination listens (a loaded machine once took more
+	# than the 3 s this used to wait, and the source found the port
+	# closed).  Not by connecting: that would be the migration stream.
+	for ((i = 0; i < 120; i++)); do
+		ss -Hltn 'sport = :4444' | grep -q . && break
+		sleep 0.5
+	done
 	E2E_MON=$src_mon e2e_monitor "migrate -d tcp:127.0.0.1:4444"
 	status=
 	for ((i = 0; i < 240; i++)); do

@@ -4,6 +4,7 @@
 #
 #   make                 modules for KVER (default 6.1) and the userspace tools
 #   make KVER=6.12       the same for Debian's 6.12 (bookworm-backports)
+#   make KVER=7.3        ... or 7.3 (trixie-backports, built in a trixie root)
 #   make KDIR=/path      build against any configured kernel tree instead
 #   make C=1             run sparse over the module sources while building
 #   make demo            set up, build, boot a VM and show vhx at work
@@ -21,12 +22,15 @@
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
 KVER ?= 6.1
-KVERS ?= 6.1 6.12
+KVERS ?= 6.1 6.12 7.3
+# kbuild for a Debian kernel line: scripts/kmake finds its headers, on this
+# host or in the line's build root (7.3, see scripts/buildroot.sh).
 ifneq ($(KDIR),)
 KREL ?= $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+KBUILD := $(MAKE) -C $(KDIR)
 else
 KREL ?= $(shell $(ROOT)/scripts/kernel-release $(KVER))
-KDIR := /usr/src/linux-headers-$(KREL)
+KBUILD := $(ROOT)/scripts/kmake $(KVER)
 endif
 BUILD := $(ROOT)/build/$(KREL)
 TOOLS := $(ROOT)/build/tools
@@ -38,14 +42,14 @@ MODULE_SRCS := $(wildcard $(ROOT)/drivers/vhost/*.[ch]) $(ROOT)/drivers/vhost/Kb
 all: modules tools
 
 modules:
-	@if [ -z "$(KREL)" ] || [ ! -d "$(KDIR)" ]; then \
+	@if [ -z "$(KREL)" ]; then \
 		echo "vhx: no kernel headers for KVER=$(KVER) (run: make setup KVERS=$(KVER))" >&2; \
 		exit 1; \
 	fi
 	@mkdir -p $(BUILD)
 	@find $(BUILD) -maxdepth 1 -xtype l -delete
 	@ln -sf $(MODULE_SRCS) $(BUILD)/
-	$(MAKE) -C $(KDIR) M=$(BUILD) modules
+	+$(KBUILD) M=$(BUILD) modules
 
 tools:
 	$(MAKE) -C $(ROOT)/tools/vhost-test O=$(TOOLS)
@@ -100,4 +104,4 @@ clean:
 	rm -rf $(ROOT)/build
 
 help:
-	@sed -n '3,16s/^# \{0,1\}//p' $(ROOT)/Makefile
+	@sed -n '3,17s/^# \{0,1\}//p' $(ROOT)/Makefile

@@ -42,21 +42,22 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a && b) printf "%.2f", a / b }'; 
 
 {
 	echo "vhx benchmarks, kernel $krel, $(date -u +%Y-%m-%d), command: make bench KVER=$kver"
-	printf '%-24s %14s %18s\n' "case" "per s (wall)" "instr each (icount)"
+	printf '%-36s %14s %18s\n' "case" "per s (wall)" "instr each (icount)"
 	grep -o '^BENCH: .* chains=' "$out/icount.txt" | sed 's/^BENCH: //; s/ chains=$//' |
 	while IFS= read -r name; do
 		rate=$(field 3 "$name" "$out/wall.txt")
 		chains=$(field 1 "$name" "$out/icount.txt")
 		secs=$(field 2 "$name" "$out/icount.txt")
 		ipd=$(awk -v s="$secs" -v c="$chains" 'BEGIN { if (c) printf "%.0f", s * 1e9 / c }')
-		printf '%-24s %14s %18s\n' "$name" "${rate:-?}" "${ipd:-?}"
+		printf '%-36s %14s %18s\n' "$name" "${rate:-?}" "${ipd:-?}"
 	done
 
 	# vhx-net against vhost-net, same VM, same run: > 1 means vhx is ahead.
+	# Split rings, and in_order where vhost-net has it (6.17 on).
 	echo
-	printf '%-16s %22s %24s\n' "net case" "pps vhx/vhost (wall)" "instr vhost/vhx (icount)"
-	grep -o '^BENCH: vhx-net [^[]* chains=' "$out/icount.txt" |
-		sed 's/^BENCH: vhx-net //; s/ chains=$//' |
+	printf '%-26s %22s %24s\n' "net case" "pps vhx/vhost (wall)" "instr vhost/vhx (icount)"
+	grep -o '^BENCH: vhost-net .* chains=' "$out/icount.txt" |
+		sed 's/^BENCH: vhost-net //; s/ chains=$//' |
 	while IFS= read -r c; do
 		vw=$(field 3 "vhx-net $c" "$out/wall.txt")
 		hw=$(field 3 "vhost-net $c" "$out/wall.txt")
@@ -64,7 +65,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a && b) printf "%.2f", a / b }'; 
 			-v n="$(field 1 "vhx-net $c" "$out/icount.txt")" 'BEGIN { print s / n }')
 		hi=$(awk -v s="$(field 2 "vhost-net $c" "$out/icount.txt")" \
 			-v n="$(field 1 "vhost-net $c" "$out/icount.txt")" 'BEGIN { print s / n }')
-		printf '%-16s %22s %24s\n' "$c" \
+		printf '%-26s %22s %24s\n' "$c" \
 			"$(awk -v a="$vw" -v b="$hw" 'BEGIN { if (b) printf "%.2f", a / b }')" \
 			"$(awk -v a="$hi" -v b="$vi" 'BEGIN { if (b) printf "%.2f", a / b }')"
 	done

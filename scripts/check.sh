@@ -49,33 +49,51 @@ unit_tests() {
 	return $rc
 }
 
-# One VM lane per kernel line, VHX_JOBS at a time (default: one per host
-# core; each VM has a single vCPU).  Outputs are shown in matrix order.
+# The VM lanes: per kernel line, one VM for the tests on the host side
+# ("host": the test device, vhx-net against a tap, ...) and one for those
+# that boot a nested KVM guest ("e2e": the heavy ones).  VHX_JOBS VMs run
+# at a time (default: one per host core; each VM has a single vCPU), the
+# e2e ones first, so that the short ones fill the gaps at the end.
+# Outputs are shown in matrix order.
 vm_lanes() {
-	local k jobs=${VHX_JOBS:-$(nproc)} dir=$VHX_ROOT/build/lanes rc=0
+	local k g jobs=${VHX_JOBS:-$(nproc)} dir=$VHX_ROOT/build/lanes rc=0
+	local tests=$VHX_ROOT/tools/vhost-test/tests
+	local -A group=()
+	for t in "$tests"/*.sh; do
+		case $(basename "$t") in
+		e2e*.sh | nested-*.sh) group[e2e]+=" $t" ;;
+		*) group[host]+=" $t" ;;
+		esac
+	done
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
-	for k in "${kvers[@]}"; do
-		while [ "$(jobs -pr | wc -l)" -ge "$jobs" ]; do
-			wait -n
+	for g in e2e host; do
+		for k in "${kvers[@]}"; do
+			while [ "$(jobs -pr | wc -l)" -ge "$jobs" ]; do
+				wait -n
+			done
+			(
+				# shellcheck disable=SC2086 # a list of paths
+				"$VHX_ROOT/tools/vhost-test/vm-run" --kver "$k" --tag "$g" \
+					--out "$VHX_ROOT/build/vm/$k-$g" ${group[$g]} \
+					>"$dir/$k-$g.log" 2>&1
+				echo $? >"$dir/$k-$g.rc"
+			) &
 		done
-		(
-			"$VHX_ROOT/tools/vhost-test/vm-run" --kver "$k" \
-				"$VHX_ROOT"/tools/vhost-test/tests/*.sh >"$dir/$k.log" 2>&1
-			echo $? >"$dir/$k.rc"
-		) &
 	done
 	wait
 	trap - INT TERM
 	for k in "${kvers[@]}"; do
-		echo "## VM lane $k"
-		cat "$dir/$k.log"
-		if [ "$(cat "$dir/$k.rc" 2>/dev/null)" != 0 ]; then
-			rc=1
-			grep -q '^FAIL:' "$dir/$k.log" ||
-				t_fail "[$k] VM lane (exit $(cat "$dir/$k.rc" 2>/dev/null))"
-		fi
+		for g in host e2e; do
+			echo "## VM lane $k, $g"
+			cat "$dir/$k-$g.log"
+			if [ "$(cat "$dir/$k-$g.rc" 2>/dev/null)" != 0 ]; then
+				rc=1
+				grep -q '^FAIL:' "$dir/$k-$g.log" ||
+					t_fail "[$k $g] VM lane (exit $(cat "$dir/$k-$g.rc" 2>/dev/null))"
+			fi
+		done
 	done
 	return $rc
 }

@@ -17,6 +17,11 @@ trap 'echo "setup: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 . "$(dirname "$0")/lib.sh"
 
 read -r -a kvers <<<"${*:-$VHX_KVERS_DEFAULT}"
+# With the kernels their VMs boot as nested guests.
+for k in "${kvers[@]}"; do
+	n=$(kver_nested_guest "$k")
+	[[ " ${kvers[*]} " == *" $n "* ]] || kvers+=("$n")
+done
 
 packages=(
 	# build: modules and userspace tools
@@ -30,51 +35,12 @@ packages=(
 	qemu-system-x86 busybox-static cpio kmod zstd iproute2 util-linux
 	# end to end: the test VM pings the nested guest
 	iputils-ping procps
+	# kernels of a newer Debian release are built in a build root of it
+	debootstrap
 )
-
-# kver_suite KVER: the extra apt suite a kernel line comes from, for -t;
-# empty when the default suites (bookworm and its security updates) have it.
-kver_suite() {
-	case $1 in
-	6.1) echo "" ;;
-	6.12) echo bookworm-backports ;;
-	*) die "unknown kernel line '$1' (known: 6.1 6.12)" ;;
-	esac
-}
-
-as_root() {
-	if [ "$(id -u)" -eq 0 ]; then
-		"$@"
-	elif command -v sudo >/dev/null; then
-		sudo "$@"
-	else
-		die "need root to run: $*"
-	fi
-}
 
 installed() {
 	dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q ' installed$'
-}
-
-# The Debian mirror this machine already uses, from deb822 or one-line
-# sources.  Never hard-coded: the machine's configuration is the authority.
-debian_mirror() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk '
-			/^URIs:/ { uri = $2 }
-			/^Suites:/ { for (i = 2; i <= NF; i++)
-					if ($i ~ /^bookworm(-updates)?$/) ok = 1 }
-			/^$/ { if (ok && uri) { print uri; found = 1; exit }
-				ok = 0; uri = "" }
-			END { if (!found && ok && uri) print uri }' "$f"
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] || continue
-		awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/) {
-			if ($(i + 1) ~ /^bookworm$/) print $i; break } }' "$f"
-	done
 }
 
 suite_known() {
@@ -87,38 +53,26 @@ add_suite() {
 	mirror=$(debian_mirror | head -n 1)
 	[ -n "$mirror" ] || die "no Debian bookworm mirror in the apt sources; cannot add $suite"
 	echo "setup: adding apt suite $suite from $mirror"
-	as_root tee "/etc/apt/sources.list.d/vhx-$suite.sources" >/dev/null <<EOF
-Types: deb
-URIs: $mirror
-Suites: $suite
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-}
-
-# kernel_packages KVER: image and headers of the newest release of the line
-# that apt offers, resolved through Debian's metapackages.
-kernel_packages() {
-	local kver=$1 ver rel
-	ver=$(apt-cache madison linux-headers-amd64 |
-		awk -F'|' -v k="$1." '{ gsub(/ /, "", $2) }
-			index($2, k) == 1 { print $2 }' | sort -V | tail -n 1)
-	[ -n "$ver" ] || die "apt offers no linux-headers-amd64 for kernel $kver"
-	rel=$(apt-cache depends "linux-headers-amd64=$ver" |
-		sed -n 's/^ *Depends: linux-headers-//p' | head -n 1)
-	[ -n "$rel" ] || die "cannot resolve kernel release of linux-headers-amd64=$ver"
-	echo "linux-image-$rel linux-headers-$rel"
+	deb822_source "$mirror" "$suite" |
+		as_root tee "/etc/apt/sources.list.d/vhx-$suite.sources" >/dev/null
 }
 
 missing=()
 for p in "${packages[@]}"; do
 	installed "$p" || missing+=("$p")
 done
-need_kernels=()
+# A kernel line is there when its headers, its image and its modules are.
+need_kernels=() need_roots=()
 for k in "${kvers[@]}"; do
 	kver_suite "$k" >/dev/null
 	rel=$(kernel_release "$k")
-	if [ -z "$rel" ] || [ ! -f "/boot/vmlinuz-$rel" ]; then
+	if [ -n "$rel" ] && [ -f "/boot/vmlinuz-$rel" ] &&
+		[ -f "/lib/modules/$rel/modules.dep" ]; then
+		continue
+	fi
+	if [ -n "$(kver_buildroot "$k")" ]; then
+		need_roots+=("$k")
+	else
 		need_kernels+=("$k")
 	fi
 done
@@ -127,7 +81,7 @@ if [ ${#missing[@]} -gt 0 ] || [ ${#need_kernels[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	for k in "${need_kernels[@]}"; do
 		s=$(kver_suite "$k")
-		[ -z "$s" ] || suite_known "$s" || add_suite "$s"
+		[ "$s" = bookworm ] || suite_known "$s" || add_suite "$s"
 	done
 	echo "setup: apt-get update"
 	as_root apt-get update -qq
@@ -136,13 +90,17 @@ if [ ${#missing[@]} -gt 0 ] || [ ${#need_kernels[@]} -gt 0 ]; then
 		as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
 	fi
 	for k in "${need_kernels[@]}"; do
-		read -r -a kp <<<"$(kernel_packages "$k")"
-		echo "setup: installing kernel $k: ${kp[*]}"
+		rel=$(kernel_offered "$k")
+		echo "setup: installing kernel $k: $rel"
 		s=$(kver_suite "$k")
+		[ "$s" != bookworm ] || s=
 		as_root apt-get install -y -q --no-install-recommends \
-			${s:+-t "$s"} "${kp[@]}"
+			${s:+-t "$s"} "linux-image-$rel" "linux-headers-$rel"
 	done
 fi
+for k in "${need_roots[@]}"; do
+	as_root "$VHX_ROOT/scripts/buildroot.sh" "$k"
+done
 
 # checkpatch.pl and the data files it reads, pulled out of linux-source once.
 cp_dir=$VHX_CACHE/checkpatch

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Kernel API differences between the kernels vhx builds for (6.1, 6.12).
- * This is the only place that tests the kernel version: the rest of vhx
- * calls these wrappers.
+ * Kernel API differences between the kernels vhx builds for (6.1, 6.12,
+ * 7.3).  This is the only place that tests the kernel version: the rest of
+ * vhx calls these wrappers.  7.3 needs nothing 6.12 does not: the calls
+ * vhx makes kept their form from 6.10 on, but for the worker's creation
+ * failure (below).
  */
 #ifndef _VHX_COMPAT_H
 #define _VHX_COMPAT_H

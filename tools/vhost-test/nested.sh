@@ -14,7 +14,7 @@ nested_run() {
 	shift 2
 	timeout --kill-after=5 "$secs" ${VHX_NESTED_WRAP[@]+"${VHX_NESTED_WRAP[@]}"} qemu-system-x86_64 \
 		-nodefaults -no-user-config -nic none -display none -no-reboot \
-		-machine q35,accel=kvm -cpu host \
+		-machine q35,accel=kvm -cpu "${VHX_NESTED_CPU:-host}" \
 		-kernel "$VHX_NESTED_KERNEL" -initrd "$VHX_NESTED_INITRD" \
 		-append "console=ttyS0 panic=-1 quiet loglevel=6 ${VHX_NESTED_APPEND:-}" \
 		-serial "file:$log" "$@"

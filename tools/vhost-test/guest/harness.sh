@@ -35,9 +35,11 @@ fi
 
 for t in "${VHX_TESTS[@]}"; do
 	echo "=== $t"
+	s0=$SECONDS
 	bash "$t" 2>&1
 	rc=$?
 	[ $rc -eq 0 ] || t_fail "$(basename "$t") exited with $rc"
+	echo "=== $(basename "$t"): $((SECONDS - s0))s"
 done
 
 t_run "unload vhx" rmmod vhx

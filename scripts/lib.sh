@@ -78,6 +78,10 @@ t_run() {
 	return $rc
 }
 
+# field KEY: the value of KEY=... in a line on stdin (vhx-tcp's results,
+# vhx's stats).
+field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p"; }
+
 die() { echo "vhx: $*" >&2; exit 1; }
 
 # kernel_release KVER: the installed Debian release of a kernel line.

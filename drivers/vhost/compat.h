@@ -2,15 +2,16 @@
 /*
  * Kernel API differences between the kernels vhx builds for (6.1, 6.12,
  * 7.3).  This is the only place that tests the kernel version: the rest of
- * vhx calls these wrappers.  7.3 needs nothing 6.12 does not: the calls
- * vhx makes kept their form from 6.10 on, but for the worker's creation
- * failure (below).
+ * vhx calls these wrappers.  Past 6.12 two things changed for vhx: how
+ * the worker's creation fails (6.14) and the layout of a batched tap
+ * frame (6.17), both below.
  */
 #ifndef _VHX_COMPAT_H
 #define _VHX_COMPAT_H
 
 #include <linux/err.h>
 #include <linux/eventfd.h>
+#include <linux/if_tun.h>
 #include <linux/version.h>
 
 /* 6.8 dropped the counter argument: every signal adds 1. */
@@ -22,6 +23,35 @@ static inline void vhx_eventfd_signal(struct eventfd_ctx *ctx)
 	eventfd_signal(ctx, 1);
 #endif
 }
+
+/*
+ * Batched TX to a tap (net_batch.c): tun and macvtap read each frame's
+ * virtio-net header from the start of its buffer.  Until 6.17 the header
+ * sat in a struct tun_xdp_hdr, after the buffer's length; from 6.17 it
+ * stands alone, and the length is the xdp_buff's frame_sz.
+ * vhx_tun_xdp_hdr() stores what the kernel wants besides the header and
+ * returns where the header goes; VHX_TUN_XDP_HDR_ROOM is what that takes.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 17, 0)
+#define VHX_TUN_XDP_HDR_ROOM	sizeof(struct tun_xdp_hdr)
+
+static inline struct virtio_net_hdr *vhx_tun_xdp_hdr(void *buf,
+						     unsigned int buflen)
+{
+	struct tun_xdp_hdr *h = buf;
+
+	h->buflen = buflen;
+	return &h->gso;
+}
+#else
+#define VHX_TUN_XDP_HDR_ROOM	sizeof(struct virtio_net_hdr)
+
+static inline struct virtio_net_hdr *vhx_tun_xdp_hdr(void *buf,
+						     unsigned int buflen)
+{
+	return buf;
+}
+#endif
 
 /*
  * The worker task: vhx_task_create(fn, kill, arg, name) makes a task that

@@ -8,7 +8,8 @@
  * sendmsg()s them; RX peeks the next packet's length, gathers enough guest
  * buffers (one chain, or several with MRG_RXBUF), and recvmsg()s into them.
  * Both run on the device's worker, woken by the guest's kick or by the
- * socket (data to receive, or room to send again).
+ * socket (data to receive, or room to send again).  Towards a tap, TX
+ * sends most frames in batches (net_batch.c).
  *
  * The virtio-net header travels with each packet.  Normally the socket
  * speaks it (the tap was set up with IFF_VNET_HDR and the right size), and
@@ -33,6 +34,7 @@
 #include <uapi/linux/virtio_net.h>
 
 #include "vhx.h"
+#include "net_batch.h"
 
 enum {
 	VHX_NET_RX,
@@ -69,7 +71,9 @@ struct vhx_net_vq {
 	size_t vhx_hlen;		/* header we add (RX) / strip (TX) */
 	size_t sock_hlen;		/* header the socket reads/writes */
 	bool mergeable;
+	bool tap;			/* tun or macvtap: takes batches */
 	struct vhx_chain *chains;	/* RX: VHX_NET_MAX_MERGE */
+	struct vhx_net_batch *batch;	/* TX */
 };
 
 struct vhx_net {
@@ -104,10 +108,45 @@ static int vhx_net_peek_len(struct socket *sock)
 	return len;
 }
 
+/*
+ * A tap takes batches while it does not meter its sender: tun builds a
+ * batched frame's skb without charging the socket, so with a finite
+ * sndbuf (TUNSETSNDBUF) every frame goes alone and back-pressure holds.
+ * QEMU leaves sndbuf unlimited.
+ */
+static struct vhx_net_batch *vhx_net_tx_batch(struct vhx_net_vq *nvq,
+					      struct socket *sock)
+{
+	return nvq->tap && READ_ONCE(sock->sk->sk_sndbuf) == INT_MAX ?
+	       nvq->batch : NULL;
+}
+
+/* Send what the batch holds, ahead of anything sent after it. */
+static void vhx_net_tx_push(struct vhx_net_vq *nvq, struct socket *sock,
+			    struct vhx_net_batch *b)
+{
+	struct vhx_vq_stats *st = &nvq->vq.stats;
+	unsigned int n;
+	u64 bytes;
+
+	if (!b || !b->n)
+		return;
+	n = b->n;
+	bytes = b->bytes;
+	if (vhx_net_batch_send(b, sock)) {
+		st->dropped += n;
+	} else {
+		st->packets += n;
+		st->bytes += bytes;
+		st->batched += n;
+	}
+}
+
 static void vhx_net_tx(struct vhx_net_vq *nvq)
 {
 	struct vhx_vq *vq = &nvq->vq;
 	struct vhx_ring *r = &vq->ring;
+	struct vhx_net_batch *batch;
 	unsigned int chains = 0;
 	struct socket *sock;
 	struct vhx_chain c;
@@ -118,6 +157,7 @@ static void vhx_net_tx(struct vhx_net_vq *nvq)
 	sock = vq->private_data;
 	if (!sock)
 		goto out;
+	batch = vhx_net_tx_batch(nvq, sock);
 	vhx_poll_stop(&nvq->sock_poll);
 	vhx_ring_disable_notify(r);
 	for (;;) {
@@ -128,6 +168,8 @@ static void vhx_net_tx(struct vhx_net_vq *nvq)
 		if (ret < 0)
 			break;
 		if (!ret) {
+			/* Out before the guest hears its buffers are free. */
+			vhx_net_tx_push(nvq, sock, batch);
 			if (vhx_vq_idle(vq, vhx_vq_avail_pending))
 				continue;
 			break;
@@ -141,6 +183,25 @@ static void vhx_net_tx(struct vhx_net_vq *nvq)
 		len = c.out_len - nvq->vhx_hlen;
 		iov_iter_init(&msg.msg_iter, ITER_SOURCE, r->iov, c.out, c.out_len);
 		iov_iter_advance(&msg.msg_iter, nvq->vhx_hlen);
+		if (batch) {
+			ret = vhx_net_batch_add(batch, sock, &msg.msg_iter,
+						nvq->sock_hlen);
+			if (ret == -ENOSPC) {
+				vhx_net_tx_push(nvq, sock, batch);
+				ret = vhx_net_batch_add(batch, sock, &msg.msg_iter,
+							nvq->sock_hlen);
+			}
+			if (!ret) {
+				if (vhx_net_batch_full(batch))
+					vhx_net_tx_push(nvq, sock, batch);
+				goto used;
+			}
+			/* Not for a batch: alone, after the frames before it. */
+			vhx_net_tx_push(nvq, sock, batch);
+			iov_iter_init(&msg.msg_iter, ITER_SOURCE, r->iov, c.out,
+				      c.out_len);
+			iov_iter_advance(&msg.msg_iter, nvq->vhx_hlen);
+		}
 		ret = sock->ops->sendmsg(sock, &msg, len);
 		if (ret == -EAGAIN || ret == -ENOMEM || ret == -ENOBUFS) {
 			/* The socket is full: retry when it has room. */
@@ -149,17 +210,19 @@ static void vhx_net_tx(struct vhx_net_vq *nvq)
 			break;
 		}
 		/* Any other error drops the frame (a bad header, say). */
-		vhx_vq_add_used(vq, c.head, 0);
 		if (ret < 0) {
 			vq->stats.dropped++;
 		} else {
 			vq->stats.packets++;
 			vq->stats.bytes += len;
 		}
+used:
+		vhx_vq_add_used(vq, c.head, 0);
 		bytes += len;
 		if (vhx_vq_over_weight(vq, ++chains, bytes))
 			break;
 	}
+	vhx_net_tx_push(nvq, sock, batch);
 	vhx_vq_flush_used(vq);
 out:
 	mutex_unlock(&vq->mutex);
@@ -358,16 +421,18 @@ static void vhx_net_handle_sock(struct vhx_work *work)
  * change.  Packet sockets are recognised by their family, never by asking
  * the socket for its name.
  */
-static struct socket *vhx_net_socket(struct file *file)
+static struct socket *vhx_net_socket(struct file *file, bool *tap)
 {
 	struct socket *sock;
 
+	*tap = true;
 	sock = tun_get_socket(file);
 	if (!IS_ERR(sock))
 		return sock;
 	sock = tap_get_socket(file);
 	if (!IS_ERR(sock))
 		return sock;
+	*tap = false;
 	sock = sock_from_file(file);
 	if (sock && sock->sk->sk_family == AF_PACKET &&
 	    sock->sk->sk_type == SOCK_RAW)
@@ -391,6 +456,7 @@ static long vhx_net_set_backend(struct vhx_net *n,
 	struct vhx_net_vq *nvq;
 	struct socket *sock;
 	struct file *file;
+	bool tap;
 	long ret;
 
 	if (copy_from_user(&f, argp, sizeof(f)))
@@ -406,7 +472,7 @@ static long vhx_net_set_backend(struct vhx_net *n,
 	file = fget(f.fd);
 	if (!file)
 		return -ENOTSOCK;
-	sock = vhx_net_socket(file);
+	sock = vhx_net_socket(file, &tap);
 	if (IS_ERR(sock)) {
 		fput(file);
 		return PTR_ERR(sock);
@@ -416,6 +482,8 @@ static long vhx_net_set_backend(struct vhx_net *n,
 		return 0;
 	}
 	vhx_net_detach(nvq);
+	/* Stopped: the worker does not look at the queue. */
+	nvq->tap = tap;
 	ret = vhx_vq_start(&nvq->vq, sock);
 	if (ret) {
 		fput(file);
@@ -491,9 +559,11 @@ static int vhx_net_open(struct inode *inode, struct file *f)
 	n->vqs[VHX_NET_RX].chains = kvcalloc(VHX_NET_MAX_MERGE,
 					     sizeof(struct vhx_chain),
 					     GFP_KERNEL_ACCOUNT);
-	if (!n->vqs[VHX_NET_RX].chains) {
-		kvfree(n);
-		return -ENOMEM;
+	n->vqs[VHX_NET_TX].batch = kvzalloc(sizeof(struct vhx_net_batch),
+					    GFP_KERNEL_ACCOUNT);
+	if (!n->vqs[VHX_NET_RX].chains || !n->vqs[VHX_NET_TX].batch) {
+		ret = -ENOMEM;
+		goto fail;
 	}
 	for (i = 0; i < VHX_NET_NVQS; i++) {
 		n->vqs[i].vq.handle_kick = vhx_net_handle_kick;
@@ -501,11 +571,8 @@ static int vhx_net_open(struct inode *inode, struct file *f)
 	}
 	ret = vhx_dev_init(&n->dev, &vhx_net_ops, n->vqp, VHX_NET_NVQS,
 			   VHX_NET_FEATURES, VHX_NET_WEIGHT, VHX_NET_BYTE_WEIGHT);
-	if (ret) {
-		kvfree(n->vqs[VHX_NET_RX].chains);
-		kvfree(n);
-		return ret;
-	}
+	if (ret)
+		goto fail;
 	vhx_poll_init(&n->vqs[VHX_NET_RX].sock_poll, vhx_net_handle_sock,
 		      EPOLLIN, &n->dev);
 	vhx_poll_init(&n->vqs[VHX_NET_TX].sock_poll, vhx_net_handle_sock,
@@ -513,6 +580,11 @@ static int vhx_net_open(struct inode *inode, struct file *f)
 	vhx_net_set_hlen(n);
 	f->private_data = &n->dev;
 	return stream_open(inode, f);
+fail:
+	kvfree(n->vqs[VHX_NET_TX].batch);
+	kvfree(n->vqs[VHX_NET_RX].chains);
+	kvfree(n);
+	return ret;
 }
 
 static int vhx_net_release(struct inode *inode, struct file *f)
@@ -520,6 +592,8 @@ static int vhx_net_release(struct inode *inode, struct file *f)
 	struct vhx_net *n = container_of(f->private_data, struct vhx_net, dev);
 
 	vhx_dev_release(&n->dev);
+	vhx_net_batch_free(n->vqs[VHX_NET_TX].batch);
+	kvfree(n->vqs[VHX_NET_TX].batch);
 	kvfree(n->vqs[VHX_NET_RX].chains);
 	kvfree(n);
 	return 0;

@@ -5,7 +5,7 @@
  * Each open device gets /sys/kernel/debug/vhx/<kind>-<n>/stats:
  *
  *	owner 1234
- *	vq0 packets=... bytes=... dropped=... signals=... errors=... busy_polls=...
+ *	vq0 packets=... bytes=... dropped=... signals=... errors=... batched=... busy_polls=...
  *
  * The worker counts under vq->mutex, which the reader takes too, so a
  * line is one consistent snapshot of its queue.  The point is proof and
@@ -33,9 +33,9 @@ static int vhx_stats_show(struct seq_file *m, void *unused)
 		mutex_lock(&dev->vqs[i]->mutex);
 		s = dev->vqs[i]->stats;
 		mutex_unlock(&dev->vqs[i]->mutex);
-		seq_printf(m, "vq%u packets=%llu bytes=%llu dropped=%llu signals=%llu errors=%llu busy_polls=%llu\n",
+		seq_printf(m, "vq%u packets=%llu bytes=%llu dropped=%llu signals=%llu errors=%llu batched=%llu busy_polls=%llu\n",
 			   i, s.packets, s.bytes, s.dropped, s.signals,
-			   s.errors, s.busy_polls);
+			   s.errors, s.batched, s.busy_polls);
 	}
 	return 0;
 }

@@ -23,9 +23,6 @@ e2e_init() {
 	t_run "load kvm_amd" modprobe kvm_amd
 }
 
-# field KEY: the value of KEY=... in a vhx-tcp line on stdin.
-field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p"; }
-
 # e2e_tap_up MTU [multi_queue]: the host side of the guest's network.
 e2e_tap_up() {
 	ip tuntap add dev "$E2E_TAP" mode tap vnet_hdr ${2:-}

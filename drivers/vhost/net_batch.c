@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Batched TX towards a tap.
+ *
+ * A small frame costs the tap little to carry and a sendmsg() a lot to
+ * start: the socket lookup, the locks, one trip into the stack each.  tun
+ * and macvtap can instead take an array of frames in one sendmsg()
+ * (TUN_MSG_PTR), each already laid out as the skb it will become: the
+ * virtio-net header at the front of the buffer, headroom, the frame, and
+ * room for the skb_shared_info at the end.  The stack then builds each skb
+ * around that buffer with no further copy.  So for those frames we do the
+ * one copy out of the guest ourselves, into page fragments, and hand them
+ * over VHX_NET_BATCH at a time.
+ *
+ * Each frame holds one reference on its fragment's page, which the stack
+ * drops when it is done with the skb (or the frame); we only ever drop
+ * the ones the stack never took.
+ *
+ * The catch: a batch succeeds or fails as a whole, and the stack drops a
+ * frame of the batch it does not like without saying which.  vhx counts
+ * every frame (stats.c), so only frames the stack will take go into a
+ * batch; whatever could be refused is sent on its own, where the refusal
+ * comes back as an error (vhx_net_batch_add() says which).
+ */
+#include <linux/if_ether.h>
+#include <linux/skbuff.h>
+#include <linux/virtio_net.h>
+#include <net/sock.h>
+
+#include "vhx.h"
+#include "net_batch.h"
+
+/*
+ * A frame the stack takes in a batch: no segmentation, and a checksum to
+ * fill in, if any, that lies inside the frame.  Segmentation requests
+ * are checked against the packet's own headers, which only the stack
+ * reads, and a TSO frame rarely fits in a page anyway.
+ */
+static bool vhx_net_hdr_plain(const struct virtio_net_hdr *h, size_t frame)
+{
+	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		return false;
+	if (!(h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return true;
+	return (size_t)vhx16(h->csum_start) + vhx16(h->csum_offset) +
+	       sizeof(__sum16) <= frame;
+}
+
+/*
+ * Copy the frame @from holds (the socket's header of @sock_hlen bytes,
+ * then the Ethernet frame) into the batch.  0: it is in.  -ENOSPC: send
+ * the batch first, then add the frame again (@from is untouched).
+ * -EINVAL: the stack could refuse it, -E2BIG: it does not fit in a page,
+ * -ENOMEM, -EFAULT: send it on its own (which reports why); @from is
+ * consumed in part.
+ */
+int vhx_net_batch_add(struct vhx_net_batch *b, struct socket *sock,
+		      struct iov_iter *from, size_t sock_hlen)
+{
+	size_t len = iov_iter_count(from), frame;
+	struct virtio_net_hdr h = {};
+	unsigned int pad, size;
+	struct xdp_buff *xdp;
+	void *buf;
+
+	/* Never a runt: tun's batched path took them unchecked, then leaked them. */
+	if (len < sock_hlen + ETH_HLEN)
+		return -EINVAL;
+	frame = len - sock_hlen;
+	/*
+	 * The header in front, then the headroom every skb gets, more if an
+	 * XDP program may want to push headers.
+	 */
+	pad = SKB_DATA_ALIGN(VHX_TUN_XDP_HDR_ROOM + NET_SKB_PAD + NET_IP_ALIGN +
+			     (sock_flag(sock->sk, SOCK_XDP) ?
+			      XDP_PACKET_HEADROOM : 0));
+	if (SKB_DATA_ALIGN(pad + frame) +
+	    SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) > PAGE_SIZE)
+		return -E2BIG;
+	size = SKB_DATA_ALIGN(pad + frame) +
+	       SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	/*
+	 * A batch ends where its page does.  The stack is usually done with
+	 * a batch's frames by the time sendmsg() returns, so the page comes
+	 * back whole and the next batch reuses it, still in the cache; a
+	 * batch spread over pages would have the page allocator make and
+	 * free one every few frames instead.
+	 */
+	if (b->n && b->frag.offset + size > b->frag.size)
+		return -ENOSPC;
+
+	if (sock_hlen) {
+		if (copy_from_iter(&h, sizeof(h), from) != sizeof(h))
+			return -EFAULT;
+		/* num_buffers, if there: meaningless on TX. */
+		iov_iter_advance(from, sock_hlen - sizeof(h));
+		if (!vhx_net_hdr_plain(&h, frame))
+			return -EINVAL;
+	}
+	if (!skb_page_frag_refill(size, &b->frag, GFP_KERNEL))
+		return -ENOMEM;
+	buf = page_address(b->frag.page) + b->frag.offset;
+	if (copy_from_iter(buf + pad, frame, from) != frame)
+		return -EFAULT;
+	*vhx_tun_xdp_hdr(buf, size) = h;
+
+	xdp = &b->xdp[b->n++];
+	xdp_init_buff(xdp, size, NULL);
+	xdp_prepare_buff(xdp, buf, pad, frame, true);
+	get_page(b->frag.page);
+	/* Sizes are cache-line multiples: the next buffer stays aligned. */
+	b->frag.offset += size;
+	b->bytes += len;
+	return 0;
+}
+
+/*
+ * Hand the batch to the tap.  Returns 0 or the socket's error, in which
+ * case it took none of the frames (the tap was detached meanwhile, say)
+ * and their pages are ours to drop.
+ */
+int vhx_net_batch_send(struct vhx_net_batch *b, struct socket *sock)
+{
+	struct tun_msg_ctl ctl = {
+		.type = TUN_MSG_PTR,
+		.num = b->n,
+		.ptr = b->xdp,
+	};
+	struct msghdr msg = {
+		.msg_control = &ctl,
+		.msg_controllen = sizeof(ctl),
+		.msg_flags = MSG_DONTWAIT,
+	};
+	unsigned int i;
+	int ret;
+
+	ret = sock->ops->sendmsg(sock, &msg, 0);
+	if (ret < 0)
+		for (i = 0; i < b->n; i++)
+			put_page(virt_to_head_page(b->xdp[i].data));
+	b->n = 0;
+	b->bytes = 0;
+	return ret < 0 ? ret : 0;
+}
+
+/* The page the next frames would have gone to (the batch is empty). */
+void vhx_net_batch_free(struct vhx_net_batch *b)
+{
+	if (b->frag.page)
+		put_page(b->frag.page);
+	b->frag.page = NULL;
+}

@@ -30,6 +30,8 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,10 +49,13 @@
 struct opts {
 	const char *device, *name;
 	const char *packet;	/* "A:B": packet-socket backend on A, checker on B */
+	const char *macvtap;	/* "M:B": macvtap M (on A) as backend, checker on B */
 	unsigned int frames, ring, min_size, max_size, rx_buf, busyloop;
+	int sndbuf;		/* TUNSETSNDBUF; 0: the tap's own (unlimited) */
 	bool mrg, event_idx, indirect, net_hdr, bench, check_nb, gso, packed;
 	bool in_order;
 	bool legacy;		/* no VERSION_1: a 10-byte header without MRG_RXBUF */
+	bool swap;		/* detach and re-attach the backends under traffic */
 	const char *mode;	/* tx, rx, both */
 };
 
@@ -70,6 +75,7 @@ struct net {
 	uint8_t *rx_buf[RX_SLOTS];
 	uint8_t *tx_buf[RX_SLOTS];
 	unsigned int rnd;
+	unsigned int rounds, swaps, swap_errs;	/* --swap */
 };
 
 
@@ -160,6 +166,62 @@ static int packet_open(struct net *n)
 	return ret;
 }
 
+/* The checker: a packet socket on @ifname, which also injects RX frames. */
+static int checker_open(struct net *n, const char *ifname)
+{
+	int big = 4 << 20;
+
+	n->pkt = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (n->pkt < 0)
+		return -errno;
+	setsockopt(n->pkt, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	if (ifname != n->ifname)
+		snprintf(n->ifname, sizeof(n->ifname), "%s", ifname);
+	n->ifindex = if_nametoindex(ifname);
+	return packet_bind(n->pkt, ifname);
+}
+
+/*
+ * A macvtap as the backend: "M:B", M a macvtap (passthru) on one end of a
+ * veth pair, the checker on the other end, B.  Its character device is
+ * /dev/tapIFINDEX, which udev would make; the lane has no udev, so we make
+ * the node from sysfs, open it and remove it again.
+ */
+static int macvtap_open(struct net *n)
+{
+	char m[IFNAMSIZ], *b, path[200], node[64];
+	unsigned int maj, min, idx;
+	int hsz = n->hlen, ret;
+	FILE *f;
+
+	snprintf(m, sizeof(m), "%s", n->o.macvtap);
+	b = strchr(m, ':');
+	if (!b)
+		return -EINVAL;
+	*b++ = 0;
+	idx = if_nametoindex(m);
+	if (!idx)
+		return -ENODEV;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/macvtap/tap%u/dev", m, idx);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	ret = fscanf(f, "%u:%u", &maj, &min) == 2 ? 0 : -EIO;
+	fclose(f);
+	if (ret)
+		return ret;
+	snprintf(node, sizeof(node), "/run/vhx-netdrv-tap%u", idx);
+	unlink(node);
+	if (mknod(node, S_IFCHR | 0600, makedev(maj, min)))
+		return -errno;
+	n->tap = open(node, O_RDWR | O_CLOEXEC);
+	ret = n->tap < 0 ? -errno : 0;
+	unlink(node);
+	if (!ret && io(n->tap, TUNSETVNETHDRSZ, &hsz))
+		ret = -errno;
+	return ret ? ret : checker_open(n, b);
+}
+
 static int tap_open(struct net *n)
 {
 	struct ifreq ifr = { 0 };
@@ -176,6 +238,9 @@ static int tap_open(struct net *n)
 		return -errno;
 	snprintf(n->ifname, sizeof(n->ifname), "%s", ifr.ifr_name);
 	if (!n->o.net_hdr && io(n->tap, TUNSETVNETHDRSZ, &hsz))
+		return -errno;
+	/* A finite sndbuf makes the tap push back (EAGAIN) when full. */
+	if (n->o.sndbuf && io(n->tap, TUNSETSNDBUF, &n->o.sndbuf))
 		return -errno;
 	/* With offloads, the tap may hand the guest 64 KiB TCP frames. */
 	if (n->o.gso && ioctl(n->tap, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4))
@@ -200,19 +265,7 @@ static int tap_open(struct net *n)
 	/* A TX benchmark needs no listener: frames die in the stack. */
 	if (n->o.bench && !strcmp(n->o.mode, "tx"))
 		return 0;
-	n->pkt = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
-	if (n->pkt < 0)
-		return -errno;
-	{
-		struct sockaddr_ll sll = { .sll_family = AF_PACKET,
-			.sll_protocol = htons(ETH_P_ALL), .sll_ifindex = n->ifindex };
-		int big = 4 << 20;
-
-		setsockopt(n->pkt, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
-		if (bind(n->pkt, (struct sockaddr *)&sll, sizeof(sll)))
-			return -errno;
-	}
-	return 0;
+	return checker_open(n, n->ifname);
 }
 
 static struct vhx_vring_addr vring_addr(struct net *n, unsigned int i)
@@ -326,7 +379,12 @@ static int net_open(struct net *n)
 		n->rx_buf[i] = guestmem_alloc(&n->g, RX_BUF_MAX, 1, false);
 		n->tx_buf[i] = guestmem_alloc(&n->g, n->hlen + FRAME_MAX, 1, false);
 	}
-	ret = n->o.packet ? packet_open(n) : tap_open(n);
+	if (n->o.packet)
+		ret = packet_open(n);
+	else if (n->o.macvtap)
+		ret = macvtap_open(n);
+	else
+		ret = tap_open(n);
 	return ret ? ret : dev_setup(n);
 }
 
@@ -375,6 +433,36 @@ static void collect_tail(struct net *n, unsigned int want, unsigned int *seen,
 	}
 }
 
+/*
+ * --swap: every few rounds of a traffic loop, take both backends away
+ * (fd -1) and give them back, as QEMU does on link down/up or stop/cont,
+ * with frames in flight both ways.  No frame may be lost or reordered:
+ * TX chains wait in the ring, RX frames in the tap.
+ */
+static void maybe_swap(struct net *n)
+{
+	unsigned int i;
+
+	if (!n->o.swap || ++n->rounds % 4)
+		return;
+	for (i = 0; i < 2; i++) {
+		struct vhx_vring_file off = { i, -1 }, on = { i, n->tap };
+
+		if (io(n->dev, VHX_NET_SET_BACKEND, &off) ||
+		    io(n->dev, VHX_NET_SET_BACKEND, &on))
+			n->swap_errs++;
+	}
+	n->swaps++;
+}
+
+/* A --bench line for a run of @done frames in @secs seconds. */
+static void bench_line(const struct net *n, const char *what,
+		       unsigned int done, double secs)
+{
+	printf("BENCH: %s%s chains=%u secs=%.6f chains_per_s=%.0f\n",
+	       n->o.name, what, done, secs, done / secs);
+}
+
 /* TX: the guest sends; the packet socket checks what comes out. */
 static void run_tx(struct net *n)
 {
@@ -401,6 +489,7 @@ static void run_tx(struct net *n)
 			bytes += size;
 		}
 		kick(&n->q[1]);
+		maybe_swap(n);
 		while (vdrv_get_used(&n->q[1].v, &tok, &len) == 1)
 			done++;
 		/* Drain the packet socket as we go (it would overflow). */
@@ -430,8 +519,7 @@ static void run_tx(struct net *n)
 	if (!n->o.bench)
 		collect_tail(n, done, &seen, &bad);
 	if (n->o.bench)
-		printf("BENCH: %s chains=%u secs=%.6f chains_per_s=%.0f\n",
-		       n->o.name, done, secs, done / secs);
+		bench_line(n, "", done, secs);
 	result(done == n->o.frames && (n->o.bench || (seen == done && !bad)),
 	       "%s: TX %u frames %u-%u B: %u sent, %u seen on the tap, %u bad, %.0f pps",
 	       n->o.name, n->o.frames, n->o.min_size, n->o.max_size, done,
@@ -480,6 +568,7 @@ static void run_rx(struct net *n)
 				break;
 			sent++;
 		}
+		maybe_swap(n);
 		while ((r = vdrv_get_used(&n->q[0].v, &tok, &len)) == 1) {
 			const uint8_t *b = tok;
 
@@ -529,8 +618,7 @@ static void run_rx(struct net *n)
 	}
 	secs = now() - t0;
 	if (n->o.bench)
-		printf("BENCH: %s chains=%u secs=%.6f chains_per_s=%.0f\n",
-		       n->o.name, got, secs, got / secs);
+		bench_line(n, "", got, secs);
 	result(got == n->o.frames && !bad,
 	       "%s: RX %u frames %u-%u B%s: %u received in %u buffers, %u bad, %u stray, %.0f pps",
 	       n->o.name, n->o.frames, n->o.min_size, n->o.max_size,
@@ -727,6 +815,8 @@ static void gso_hdr(struct virtio_net_hdr *h)
 static void run_gso(struct net *n)
 {
 	unsigned int frames = n->o.frames, tx_ok = 0, rx_ok = 0, bufs = 0, i;
+	bool bench = n->o.bench;
+	double t0;
 	uint8_t *big = malloc(GSO_FRAME + n->hlen), *want = malloc(GSO_FRAME);
 	uint8_t *gbuf = guestmem_alloc(&n->g, n->hlen + GSO_FRAME, 1, false);
 	struct sockaddr_ll to = { .sll_family = AF_PACKET,
@@ -740,16 +830,23 @@ static void run_gso(struct net *n)
 		result(false, "%s: GSO setup", n->o.name);
 		return;
 	}
+	/*
+	 * A benchmark sends one full-size frame over and over and checks
+	 * nothing: what it measures is the path, not this program's copies.
+	 */
+	t0 = now();
 	for (i = 0; i < frames; i++) {
-		unsigned int size = GSO_FRAME - (i % 7) * 1000;
+		unsigned int size = bench ? GSO_FRAME : GSO_FRAME - (i % 7) * 1000;
 		struct vdrv_buf vb = { gbuf, n->hlen + size };
 		void *tok;
 		uint32_t len;
 		ssize_t r;
 
-		memset(gbuf, 0, n->hlen);
-		gso_hdr((struct virtio_net_hdr *)gbuf);
-		tcp_frame(gbuf + n->hlen, size, i);
+		if (!bench || !i) {
+			memset(gbuf, 0, n->hlen);
+			gso_hdr((struct virtio_net_hdr *)gbuf);
+			tcp_frame(gbuf + n->hlen, size, i);
+		}
 		if (vdrv_add(&n->q[1].v, &vb, 1, NULL, 0, gbuf, false))
 			break;
 		kick(&n->q[1]);
@@ -764,22 +861,32 @@ static void run_gso(struct net *n)
 			r = recv(n->pkt, big, GSO_FRAME + n->hlen, 0);
 			if (r <= 0 || !tcp_ours(big, r))
 				continue;
+			if (bench) {
+				tx_ok += r == size;
+				break;
+			}
 			tcp_frame(want, size, i);
 			tx_ok += r == size && !memcmp(big, want, size);
 			break;
 		}
 	}
+	if (bench)
+		bench_line(n, " tx 64KiB", tx_ok, now() - t0);
 	result(tx_ok == frames, "%s: TX %u TSO frames of ~64 KiB out of the tap whole and intact (%u ok)",
 	       n->o.name, frames, tx_ok);
 
 	rx_refill(n, &slot);
+	t0 = now();
 	for (i = 0; i < frames; i++) {
-		unsigned int size = GSO_FRAME - (i % 5) * 1000, nb = 0, want_nb = 0;
+		unsigned int size = bench ? GSO_FRAME : GSO_FRAME - (i % 5) * 1000;
 		struct virtio_net_hdr_mrg_rxbuf h = { 0 };
+		unsigned int nb = 0, want_nb = 0;
 		bool done = false;
 
-		gso_hdr((struct virtio_net_hdr *)big);
-		tcp_frame(big + sizeof(struct virtio_net_hdr), size, i);
+		if (!bench || !i) {
+			gso_hdr((struct virtio_net_hdr *)big);
+			tcp_frame(big + sizeof(struct virtio_net_hdr), size, i);
+		}
 		if (sendto(inj, big, sizeof(struct virtio_net_hdr) + size, 0,
 			   (struct sockaddr *)&to, sizeof(to)) < 0)
 			break;
@@ -801,12 +908,16 @@ static void run_gso(struct net *n)
 				len -= n->hlen;
 				have = 0;
 			}
-			if (have + len <= GSO_FRAME)
+			if (have + len <= GSO_FRAME && !bench)
 				memcpy(want + have, tok, len);
 			have += len;
 			if (nb < want_nb)
 				continue;
 			done = true;
+			if (bench) {
+				rx_ok += have == size;
+				continue;
+			}
 			if (!tcp_ours(want, have))
 				continue;
 			tcp_frame(big, size, i);
@@ -817,6 +928,8 @@ static void run_gso(struct net *n)
 		rx_refill(n, &slot);
 	}
 out:
+	if (bench)
+		bench_line(n, " rx 64KiB", rx_ok, now() - t0);
 	result(rx_ok == frames, "%s: RX %u TSO frames of ~64 KiB, whole, in %u buffers, TSO header kept (%u ok)",
 	       n->o.name, frames, bufs, rx_ok);
 	close(inj);
@@ -907,11 +1020,14 @@ static void usage(FILE *f)
 		"  --reset         TX, RX, reset the TX queue, TX and RX again\n"
 		"  --hostile-tx    TX frames with bad headers among good ones\n"
 		"  --packet A:B    backend: a packet socket on A (veth), checker on B\n"
+		"  --macvtap M:B   backend: macvtap M (on a veth), checker on B\n"
 		"  --gso           64 KiB TCP frames with TSO/checksum offload, both ways\n"
 		"  --packed        packed rings (VIRTIO_F_RING_PACKED)\n"
 		"  --in-order      VIRTIO_F_IN_ORDER\n"
 		"  --legacy        do not ack VERSION_1 (10-byte header without --mrg)\n"
 		"  --busyloop US   busy polling timeout on both queues (poll-us)\n"
+		"  --sndbuf BYTES  the tap's send buffer (TUNSETSNDBUF)\n"
+		"  --swap          detach and re-attach the backends under traffic\n"
 		"  --name NAME     for the PASS lines\n");
 }
 
@@ -935,11 +1051,14 @@ int main(int argc, char **argv)
 		{ "reset", no_argument, NULL, 'R' },
 		{ "hostile-tx", no_argument, NULL, 'T' },
 		{ "packet", required_argument, NULL, 'P' },
+		{ "macvtap", required_argument, NULL, 'V' },
 		{ "gso", no_argument, NULL, 'G' },
 		{ "packed", no_argument, NULL, 'Q' },
 		{ "in-order", no_argument, NULL, 'O' },
 		{ "legacy", no_argument, NULL, 'Y' },
 		{ "busyloop", required_argument, NULL, 'L' },
+		{ "sndbuf", required_argument, NULL, 'S' },
+		{ "swap", no_argument, NULL, 'W' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -969,11 +1088,14 @@ int main(int argc, char **argv)
 		case 'R': n.o.mode = "reset"; break;
 		case 'T': n.o.mode = "hostile-tx"; break;
 		case 'P': n.o.packet = optarg; n.o.net_hdr = true; break;
+		case 'V': n.o.macvtap = optarg; break;
 		case 'G': n.o.gso = true; n.o.mrg = true; n.o.mode = "gso"; break;
 		case 'Q': n.o.packed = true; break;
 		case 'O': n.o.in_order = true; break;
 		case 'Y': n.o.legacy = true; break;
 		case 'L': n.o.busyloop = strtoul(optarg, NULL, 0); break;
+		case 'S': n.o.sndbuf = strtol(optarg, NULL, 0); break;
+		case 'W': n.o.swap = true; break;
 		case 'n': n.o.name = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -1015,6 +1137,10 @@ int main(int argc, char **argv)
 		run_tx(&n);
 	if (!strcmp(n.o.mode, "rx") || !strcmp(n.o.mode, "both"))
 		run_rx(&n);
+	if (n.o.swap)
+		result(n.swaps >= 5 && !n.swap_errs,
+		       "%s: %u backend swaps under traffic, %u failed", n.o.name,
+		       n.swaps, n.swap_errs);
 	print_vhx_stats();
 	close(n.dev);
 	if (n.pkt >= 0)

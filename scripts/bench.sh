@@ -79,8 +79,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a && b) printf "%.2f", a / b }'; 
 	grep -o '^BENCH: vhx-[a-z]* [^[]* chains=' "$out/icount.txt" |
 		sed 's/^BENCH: //; s/ chains=$//' |
 	while IFS= read -r c; do
-		s=$(ipd "$c")
 		p=$(ipd "$c [packed]")
+		[ -n "$p" ] || continue		# a case run on split rings only
+		s=$(ipd "$c")
 		i=$(ipd "$c [in_order]")
 		b=$(ipd "$c [packed+in_order]")
 		v=

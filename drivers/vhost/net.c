@@ -8,8 +8,8 @@
  * sendmsg()s them; RX peeks the next packet's length, gathers enough guest
  * buffers (one chain, or several with MRG_RXBUF), and recvmsg()s into them.
  * Both run on the device's worker, woken by the guest's kick or by the
- * socket (data to receive, or room to send again).  Towards a tap, TX
- * sends most frames in batches (net_batch.c).
+ * socket (data to receive, or room to send again).  With a tap, TX sends
+ * most frames in batches and RX takes them in batches (net_batch.c).
  *
  * The virtio-net header travels with each packet.  Normally the socket
  * speaks it (the tap was set up with IFF_VNET_HDR and the right size), and
@@ -73,6 +73,7 @@ struct vhx_net_vq {
 	bool mergeable;
 	bool tap;			/* tun or macvtap: takes batches */
 	struct vhx_chain *chains;	/* RX: VHX_NET_MAX_MERGE */
+	struct vhx_net_rxq *rxq;	/* RX */
 	struct vhx_net_batch *batch;	/* TX */
 };
 
@@ -88,15 +89,15 @@ static struct vhx_net_vq *to_nvq(struct vhx_vq *vq)
 }
 
 /* The length of the next packet waiting on the socket, 0 if none. */
-static int vhx_net_peek_len(struct socket *sock)
+static int vhx_net_peek_len(struct vhx_net_vq *nvq, struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 	struct sk_buff *skb;
 	unsigned long flags;
 	int len = 0;
 
-	if (sock->ops->peek_len)
-		return sock->ops->peek_len(sock);
+	if (nvq->rxq->ring)
+		return vhx_net_rxq_peek(nvq->rxq);
 	spin_lock_irqsave(&sk->sk_receive_queue.lock, flags);
 	skb = skb_peek(&sk->sk_receive_queue);
 	if (skb) {
@@ -300,6 +301,9 @@ static int vhx_net_rx_one(struct vhx_net_vq *nvq, struct socket *sock,
 
 	iov_iter_init(&msg.msg_iter, ITER_DEST, r->iov, niov, have);
 	iov_iter_advance(&msg.msg_iter, nvq->vhx_hlen);
+	/* The frame we peeked at, if we hold it: the socket takes it. */
+	if (nvq->rxq->ring)
+		msg.msg_control = vhx_net_rxq_take(nvq->rxq);
 	ret = sock->ops->recvmsg(sock, &msg, len, MSG_DONTWAIT | MSG_TRUNC);
 	if (ret < 0 || ret + nvq->vhx_hlen > have) {
 		/* Gone meanwhile, or truncated: give the buffers back. */
@@ -340,7 +344,7 @@ fault:
 /* For busy polling: has the socket something for the guest? */
 static bool vhx_net_rx_pending(struct vhx_vq *vq)
 {
-	return vhx_net_peek_len(vq->private_data) > 0;
+	return vhx_net_peek_len(to_nvq(vq), vq->private_data) > 0;
 }
 
 static void vhx_net_rx(struct vhx_net_vq *nvq)
@@ -358,7 +362,7 @@ static void vhx_net_rx(struct vhx_net_vq *nvq)
 		goto out;
 	vhx_ring_disable_notify(r);
 	for (;;) {
-		len = vhx_net_peek_len(sock);
+		len = vhx_net_peek_len(nvq, sock);
 		if (len <= 0) {
 			/* Nothing to receive: wait a little for more, if asked. */
 			vhx_vq_flush_used(vq);
@@ -381,7 +385,10 @@ static void vhx_net_rx(struct vhx_net_vq *nvq)
 		if (ret > 0) {
 			vq->stats.packets++;
 			vq->stats.bytes += ret - nvq->vhx_hlen;
-		} else if (!ret) {
+			if (nvq->rxq->ring)
+				vq->stats.batched++;
+		} else if (ret != -EAGAIN) {
+			/* Too big (0), or taken by the socket and lost. */
 			vq->stats.dropped++;
 		}
 		if (ret < 0 && ret != -EAGAIN)
@@ -444,6 +451,12 @@ static void vhx_net_detach(struct vhx_net_vq *nvq)
 {
 	vhx_vq_stop(&nvq->vq);
 	vhx_poll_stop(&nvq->sock_poll);
+	if (nvq->rxq) {
+		/* Frames taken from the tap and not received go back to it. */
+		mutex_lock(&nvq->vq.mutex);
+		vhx_net_rxq_detach(nvq->rxq);
+		mutex_unlock(&nvq->vq.mutex);
+	}
 	if (nvq->file)
 		fput(nvq->file);
 	nvq->file = NULL;
@@ -484,7 +497,11 @@ static long vhx_net_set_backend(struct vhx_net *n,
 	vhx_net_detach(nvq);
 	/* Stopped: the worker does not look at the queue. */
 	nvq->tap = tap;
+	if (nvq->rxq && tap)
+		vhx_net_rxq_attach(nvq->rxq, file);
 	ret = vhx_vq_start(&nvq->vq, sock);
+	if (ret && nvq->rxq)
+		vhx_net_rxq_detach(nvq->rxq);
 	if (ret) {
 		fput(file);
 		return ret;
@@ -559,9 +576,12 @@ static int vhx_net_open(struct inode *inode, struct file *f)
 	n->vqs[VHX_NET_RX].chains = kvcalloc(VHX_NET_MAX_MERGE,
 					     sizeof(struct vhx_chain),
 					     GFP_KERNEL_ACCOUNT);
+	n->vqs[VHX_NET_RX].rxq = kvzalloc(sizeof(struct vhx_net_rxq),
+					  GFP_KERNEL_ACCOUNT);
 	n->vqs[VHX_NET_TX].batch = kvzalloc(sizeof(struct vhx_net_batch),
 					    GFP_KERNEL_ACCOUNT);
-	if (!n->vqs[VHX_NET_RX].chains || !n->vqs[VHX_NET_TX].batch) {
+	if (!n->vqs[VHX_NET_RX].chains || !n->vqs[VHX_NET_RX].rxq ||
+	    !n->vqs[VHX_NET_TX].batch) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -582,6 +602,7 @@ static int vhx_net_open(struct inode *inode, struct file *f)
 	return stream_open(inode, f);
 fail:
 	kvfree(n->vqs[VHX_NET_TX].batch);
+	kvfree(n->vqs[VHX_NET_RX].rxq);
 	kvfree(n->vqs[VHX_NET_RX].chains);
 	kvfree(n);
 	return ret;
@@ -594,6 +615,7 @@ static int vhx_net_release(struct inode *inode, struct file *f)
 	vhx_dev_release(&n->dev);
 	vhx_net_batch_free(n->vqs[VHX_NET_TX].batch);
 	kvfree(n->vqs[VHX_NET_TX].batch);
+	kvfree(n->vqs[VHX_NET_RX].rxq);
 	kvfree(n->vqs[VHX_NET_RX].chains);
 	kvfree(n);
 	return 0;

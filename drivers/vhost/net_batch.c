@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Batched TX towards a tap.
+ * Batched I/O with a tap: TX first, RX at the end.
  *
  * A small frame costs the tap little to carry and a sendmsg() a lot to
  * start: the socket lookup, the locks, one trip into the stack each.  tun
@@ -23,6 +23,8 @@
  * comes back as an error (vhx_net_batch_add() says which).
  */
 #include <linux/if_ether.h>
+#include <linux/if_tap.h>
+#include <linux/skb_array.h>
 #include <linux/skbuff.h>
 #include <linux/virtio_net.h>
 #include <net/sock.h>
@@ -149,4 +151,59 @@ void vhx_net_batch_free(struct vhx_net_batch *b)
 	if (b->frag.page)
 		put_page(b->frag.page);
 	b->frag.page = NULL;
+}
+
+/*
+ * RX.  A tap queues what it has for the guest in a ptr_ring, and its
+ * recvmsg() takes one frame from the ring per call, locking the ring each
+ * time, after a peek that locks it too.  Instead we take up to
+ * VHX_NET_BATCH frames in one go, peek at our own copy, and hand each
+ * frame to recvmsg() in msg_control, which then receives that frame and
+ * no other.  Frames we took and the guest has not received (its buffers
+ * ran out, the backend is detached) are ours until they go back to the
+ * front of the ring, in order, at detach.
+ */
+void vhx_net_rxq_attach(struct vhx_net_rxq *q, struct file *file)
+{
+	struct ptr_ring *ring = tun_get_tx_ring(file);
+
+	if (IS_ERR(ring))
+		ring = tap_get_ptr_ring(file);
+	q->ring = IS_ERR(ring) ? NULL : ring;
+	q->file = file;
+	q->head = 0;
+	q->tail = 0;
+}
+
+/*
+ * Give back what the guest did not take; frames the ring has no room for
+ * any more are freed (dropped), as the tap would have.
+ */
+void vhx_net_rxq_detach(struct vhx_net_rxq *q)
+{
+	if (q->ring && q->head != q->tail)
+		ptr_ring_unconsume(q->ring, q->frames + q->head,
+				   q->tail - q->head, tun_ptr_free);
+	q->head = 0;
+	q->tail = 0;
+	q->ring = NULL;
+	q->file = NULL;
+}
+
+/* The length of the next frame (with a VLAN tag, if it has one); 0: none. */
+int vhx_net_rxq_peek(struct vhx_net_rxq *q)
+{
+	void *f;
+
+	if (q->head == q->tail) {
+		q->head = 0;
+		q->tail = vhx_tap_ring_consume(q->file, q->ring, q->frames,
+					       VHX_NET_BATCH);
+		if (!q->tail)
+			return 0;
+	}
+	f = q->frames[q->head];
+	if (tun_is_xdp_frame(f))
+		return tun_ptr_to_xdp(f)->len;
+	return __skb_array_len_with_tag(f);
 }

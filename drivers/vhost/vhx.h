@@ -57,7 +57,7 @@ struct vhx_vq_stats {
 	u64 dropped;		/* taken from the ring, not delivered */
 	u64 signals;		/* call eventfd signals to the guest */
 	u64 errors;		/* bad input reported on the err eventfd */
-	u64 batched;		/* of packets, those sent in a batch (net TX) */
+	u64 batched;		/* of packets, those batched (net: net_batch.c) */
 	u64 busy_polls;		/* busy polls that timed out or gave way */
 };
 

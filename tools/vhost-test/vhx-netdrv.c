@@ -541,6 +541,57 @@ static void rx_refill(struct net *n, unsigned int *slot)
 	kick(&n->q[0]);
 }
 
+/*
+ * --held: frames a device has taken from the tap while the guest had no
+ * RX buffer must survive the backend going away and coming back.  Both
+ * devices take frames from the tap's ring in batches, and both must give
+ * what they hold back to the tap at detach: 20 frames in, no buffers, the
+ * RX backend detached and re-attached, then buffers: all 20 must come, in
+ * order, intact.  One buffer per frame (they are small).
+ */
+#define HELD_FRAMES	20
+
+static void run_rx_held(struct net *n)
+{
+	struct sockaddr_ll to = { .sll_family = AF_PACKET,
+		.sll_ifindex = n->ifindex, .sll_halen = 6 };
+	struct vhx_vring_file off = { 0, -1 }, on = { 0, n->tap };
+	unsigned int i, sent = 0, got = 0, bad = 0, slot = 0;
+	uint8_t frame[FRAME_MAX];
+	int ret;
+
+	for (i = 0; i < HELD_FRAMES; i++) {
+		frame_fill(frame, 100 + i, i);
+		if (sendto(n->pkt, frame, 100 + i, 0, (struct sockaddr *)&to,
+			   sizeof(to)) == 100 + i)
+			sent++;
+	}
+	/* Time for the device to take them and find no buffer. */
+	usleep(300000);
+	ret = io(n->dev, VHX_NET_SET_BACKEND, &off);
+	if (!ret)
+		ret = io(n->dev, VHX_NET_SET_BACKEND, &on);
+	rx_refill(n, &slot);
+	while (got < HELD_FRAMES) {
+		void *tok;
+		uint32_t len;
+
+		if (vdrv_get_used(&n->q[0].v, &tok, &len) != 1) {
+			if (!wait_call(&n->q[0], 3000))
+				break;
+			continue;
+		}
+		if (len < n->hlen || !ours((uint8_t *)tok + n->hlen, len - n->hlen))
+			continue;
+		if (frame_check((uint8_t *)tok + n->hlen, len - n->hlen, got))
+			bad++;
+		got++;
+	}
+	result(!ret && sent == HELD_FRAMES && got == HELD_FRAMES && !bad,
+	       "%s: %u RX frames held without buffers, backend swapped (%s): %u received, %u bad",
+	       n->o.name, sent, ret ? strerror(-ret) : "ok", got, bad);
+}
+
 /* RX: the packet socket sends; the guest checks what arrives. */
 static void run_rx(struct net *n)
 {
@@ -1028,6 +1079,7 @@ static void usage(FILE *f)
 		"  --busyloop US   busy polling timeout on both queues (poll-us)\n"
 		"  --sndbuf BYTES  the tap's send buffer (TUNSETSNDBUF)\n"
 		"  --swap          detach and re-attach the backends under traffic\n"
+		"  --held          RX frames held without buffers survive a backend swap\n"
 		"  --name NAME     for the PASS lines\n");
 }
 
@@ -1059,6 +1111,7 @@ int main(int argc, char **argv)
 		{ "busyloop", required_argument, NULL, 'L' },
 		{ "sndbuf", required_argument, NULL, 'S' },
 		{ "swap", no_argument, NULL, 'W' },
+		{ "held", no_argument, NULL, 'D' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -1096,6 +1149,7 @@ int main(int argc, char **argv)
 		case 'L': n.o.busyloop = strtoul(optarg, NULL, 0); break;
 		case 'S': n.o.sndbuf = strtol(optarg, NULL, 0); break;
 		case 'W': n.o.swap = true; break;
+		case 'D': n.o.mode = "held"; break;
 		case 'n': n.o.name = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -1114,6 +1168,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(n.o.mode, "gso")) {
 		run_gso(&n);
+		n.o.mode = "none";
+	}
+	if (!strcmp(n.o.mode, "held")) {
+		run_rx_held(&n);
 		n.o.mode = "none";
 	}
 	if (!strcmp(n.o.mode, "hostile-tx")) {

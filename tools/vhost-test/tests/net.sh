@@ -49,6 +49,7 @@ traffic_cases() {
 traffic_cases both
 both "hostile backends" --backends
 both "backends detached and re-attached under traffic" --frames 3000 --mrg --event-idx --swap
+both "RX frames held without buffers survive a backend swap" --held --mrg --event-idx
 
 # Busy polling (QEMU's poll-us), with a 1 s timeout on both queues: on the
 # lane's single CPU the worker's spin must give way to the driver it waits
@@ -84,19 +85,25 @@ t_run "vhx-net does not busy poll unless asked" \
 both "tap sndbuf 4 KiB: back-pressure, nothing lost" --mode tx --frames 3000 \
 	--sndbuf 4096 --mrg --event-idx
 
-# vhx_tx FIELDS ARGS...: the values of FIELDS (comma-separated) in the
-# stats of vhx-net's TX queue after a run of vhx-netdrv with ARGS.
-vhx_tx() {
-	local fields=$1 line f out=
-	shift
-	line=$(run --device /dev/vhx-net "$@" | tee /dev/stderr | grep '^vhx-stats: vq1 ')
+# vhx_vq N FIELDS ARGS...: the values of FIELDS (comma-separated) in the
+# stats of vhx-net's queue N (0 RX, 1 TX) after a vhx-netdrv run with ARGS.
+vhx_vq() {
+	local vq=$1 fields=$2 line f out=
+	shift 2
+	line=$(run --device /dev/vhx-net "$@" | tee /dev/stderr | grep "^vhx-stats: vq$vq ")
 	for f in ${fields//,/ }; do
 		out+="$(field "$f" <<<"$line") "
 	done
 	echo "${out% }"
 }
+vhx_tx() { vhx_vq 1 "$@"; }
 t_run "vhx-net sends every plain TX frame to the tap in a batch" \
 	test "$(vhx_tx packets,batched --name "vhx-net TX batched" --mode tx \
+		--frames 3000 --mrg --event-idx)" = "3000 3000"
+# RX takes frames from the tap's ring 64 at a time (each then received on
+# its own): all of them count as batched.
+t_run "vhx-net takes RX frames from the tap's ring in batches" \
+	test "$(vhx_vq 0 packets,batched --name "vhx-net RX batched" --mode rx \
 		--frames 3000 --mrg --event-idx)" = "3000 3000"
 t_run "vhx-net sends TX frames alone when the tap has a finite sndbuf" \
 	test "$(vhx_tx packets,batched --name "vhx-net TX not batched (sndbuf)" --mode tx \
@@ -132,6 +139,10 @@ done
 # bursts of hundreds overflow it on one vCPU (both devices lose the same
 # frames then); small bursts make every frame count.
 both "AF_PACKET backend" --packet vhxp0:vhxp1 --frames 2000 --mrg --ring 16
+# A packet socket has no ring to take batches from.
+t_run "vhx-net batches nothing with a packet socket" \
+	test "$(vhx_vq 0 packets,batched --name "vhx-net AF_PACKET, RX counted" --mode rx \
+		--packet vhxp0:vhxp1 --frames 500 --mrg --ring 16)" = "500 0"
 # A macvtap (passthru, so it hears every frame) on the same veth: TX goes
 # out through vhxp0 to the checker on vhxp1, RX the other way round.
 t_run "load macvtap" modprobe macvtap

@@ -3,13 +3,13 @@
 #
 # bench.sh [KVER]: vhx benchmarks, never pass/fail.
 #
-# The same guest script (tools/vhost-test/guest/bench.sh) runs twice in the
-# VM lane: once on wall clock (noisy: TCG on a shared machine), once under
-# "-icount shift=0,sleep=off", where guest time counts guest instructions,
-# one per nanosecond.  There, virtual seconds x 1e9 / descriptors is the
-# number of guest instructions (driver, kernel and device together) per
-# descriptor, repeatable to ~0.01% across boots.  Results go to stdout and
-# build/bench/results.txt.
+# The same guest script (tools/vhost-test/guest/bench.sh) runs in the VM
+# lane on wall clock (noisy: TCG on a shared machine; three boots, the
+# median kept), then once under "-icount shift=0,sleep=off", where guest
+# time counts guest instructions, one per nanosecond.  There, virtual
+# seconds x 1e9 / descriptors is the number of guest instructions (driver,
+# kernel and device together) per descriptor, repeatable to ~0.01% across
+# boots.  Results go to stdout and build/bench/results.txt.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 kver=${1:-6.1}
@@ -20,9 +20,26 @@ mkdir -p "$out"
 make -s -C "$VHX_ROOT" modules tools KVER="$kver" || die "build failed"
 guest=$VHX_ROOT/tools/vhost-test/guest/bench.sh
 
-echo "bench: wall-clock run (kernel $krel)"
-"$VHX_ROOT/tools/vhost-test/vm-run" --kver "$kver" --out "$out/wall" "$guest" \
-	>"$out/wall.txt" 2>&1 || { cat "$out/wall.txt"; die "wall-clock run failed"; }
+# Wall clock swings by a third from boot to boot under TCG: boot it
+# VHX_BENCH_WALL_RUNS times (default 3) and keep, per case, the run with
+# the median rate (wall.txt); each run's own lines are in wall-N.txt.
+runs=${VHX_BENCH_WALL_RUNS:-3}
+for r in $(seq 1 "$runs"); do
+	echo "bench: wall-clock run $r of $runs (kernel $krel)"
+	"$VHX_ROOT/tools/vhost-test/vm-run" --kver "$kver" --out "$out/wall-$r" "$guest" \
+		>"$out/wall-$r.txt" 2>&1 || { cat "$out/wall-$r.txt"; die "wall-clock run failed"; }
+done
+for r in $(seq 1 "$runs"); do grep '^BENCH: ' "$out/wall-$r.txt"; done |
+	awk '{ name = $0; sub(/ chains=.*/, "", name); rate = $0
+	       sub(/.* chains_per_s=/, "", rate); sub(/ .*/, "", rate)
+	       n[name]++; line[name, n[name]] = $0; r[name, n[name]] = rate + 0
+	       if (n[name] == 1) order[++k] = name }
+	     END { for (i = 1; i <= k; i++) { c = order[i]
+		     for (a = 1; a <= n[c]; a++) { below = 0
+			     for (b = 1; b <= n[c]; b++)
+				     below += r[c, b] < r[c, a] || (r[c, b] == r[c, a] && b < a)
+			     if (below == int((n[c] - 1) / 2)) { print line[c, a]; break } } } }' \
+	>"$out/wall.txt"
 echo "bench: instruction-count run (-icount shift=0)"
 "$VHX_ROOT/tools/vhost-test/vm-run" --kver "$kver" --icount --out "$out/icount" "$guest" \
 	>"$out/icount.txt" 2>&1 || { cat "$out/icount.txt"; die "icount run failed"; }

@@ -98,6 +98,8 @@ static int vhx_net_peek_len(struct vhx_net_vq *nvq, struct socket *sock)
 
 	if (nvq->rxq->ring)
 		return vhx_net_rxq_peek(nvq->rxq);
+	if (sock->ops->peek_len)
+		return sock->ops->peek_len(sock);
 	spin_lock_irqsave(&sk->sk_receive_queue.lock, flags);
 	skb = skb_peek(&sk->sk_receive_queue);
 	if (skb) {

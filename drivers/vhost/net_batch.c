@@ -59,13 +59,16 @@ static bool vhx_net_hdr_plain(const struct virtio_net_hdr *h, size_t frame)
 int vhx_net_batch_add(struct vhx_net_batch *b, struct socket *sock,
 		      struct iov_iter *from, size_t sock_hlen)
 {
-	size_t len = iov_iter_count(from), frame;
+	size_t len = iov_iter_count(from), frame, size;
 	struct virtio_net_hdr h = {};
-	unsigned int pad, size;
 	struct xdp_buff *xdp;
+	unsigned int pad;
 	void *buf;
 
-	/* Never a runt: tun's batched path took them unchecked, then leaked them. */
+	/*
+	 * Never a runt: tun's batched path once took them unchecked, and
+	 * then leaked their page.
+	 */
 	if (len < sock_hlen + ETH_HLEN)
 		return -EINVAL;
 	frame = len - sock_hlen;
@@ -76,11 +79,10 @@ int vhx_net_batch_add(struct vhx_net_batch *b, struct socket *sock,
 	pad = SKB_DATA_ALIGN(VHX_TUN_XDP_HDR_ROOM + NET_SKB_PAD + NET_IP_ALIGN +
 			     (sock_flag(sock->sk, SOCK_XDP) ?
 			      XDP_PACKET_HEADROOM : 0));
-	if (SKB_DATA_ALIGN(pad + frame) +
-	    SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) > PAGE_SIZE)
-		return -E2BIG;
 	size = SKB_DATA_ALIGN(pad + frame) +
 	       SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	if (size > PAGE_SIZE)
+		return -E2BIG;
 	/*
 	 * A batch ends where its page does.  The stack is usually done with
 	 * a batch's frames by the time sendmsg() returns, so the page comes

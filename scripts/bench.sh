@@ -56,6 +56,30 @@ ipd() {
 		'BEGIN { if (n) print s * 1e9 / n }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a && b) printf "%.2f", a / b }'; }
+# frame_bytes CASE: the frame size of a net case ("tx 60B [in_order]": 60;
+# the 64 KiB cases send 65000-byte frames, vhx-netdrv's GSO_FRAME).
+frame_bytes() {
+	case $1 in
+	*64KiB*) echo 65000 ;;
+	*) sed 's/^[a-z]* \([0-9]*\)B.*/\1/' <<<"$1" ;;
+	esac
+}
+# gbits RATE BYTES: frames/s of BYTES each, in Gbit/s.
+gbits() { awk -v r="$1" -v b="$2" 'BEGIN { if (r) printf "%.3f", r * b * 8 / 1e9 }'; }
+# wall_ratio A B: A's rate over B's on wall clock, the median over the
+# boots of each boot's ratio.  The cases of one boot ran in the same VM
+# a minute apart at most; the same case on another boot can be a third
+# off, so medians taken case by case would pair unlike runs.
+wall_ratio() {
+	local r a b
+	for r in $(seq 1 "$runs"); do
+		a=$(field 3 "$1" "$out/wall-$r.txt")
+		b=$(field 3 "$2" "$out/wall-$r.txt")
+		if [ -n "$a" ] && [ -n "$b" ] && [ "$b" != 0 ]; then
+			awk -v a="$a" -v b="$b" 'BEGIN { print a / b }'
+		fi
+	done | sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", v[int((NR + 1) / 2)] }'
+}
 
 {
 	echo "vhx benchmarks, kernel $krel, $(date -u +%Y-%m-%d), command: make bench KVER=$kver"
@@ -70,20 +94,23 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a && b) printf "%.2f", a / b }'; 
 	done
 
 	# vhx-net against vhost-net, same VM, same run: > 1 means vhx is ahead.
-	# Split rings, and in_order where vhost-net has it (6.17 on).
+	# Split rings, and in_order where vhost-net has it (6.17 on).  The
+	# wall-clock ratio is the median of the per-boot ratios.
 	echo
-	printf '%-26s %22s %24s\n' "net case" "pps vhx/vhost (wall)" "instr vhost/vhx (icount)"
+	printf '%-26s %11s %13s %22s %24s\n' "net case" "vhx Gbit/s" "vhost Gbit/s" \
+		"pps vhx/vhost (wall)" "instr vhost/vhx (icount)"
 	grep -o '^BENCH: vhost-net .* chains=' "$out/icount.txt" |
 		sed 's/^BENCH: vhost-net //; s/ chains=$//' |
 	while IFS= read -r c; do
-		vw=$(field 3 "vhx-net $c" "$out/wall.txt")
-		hw=$(field 3 "vhost-net $c" "$out/wall.txt")
 		vi=$(awk -v s="$(field 2 "vhx-net $c" "$out/icount.txt")" \
 			-v n="$(field 1 "vhx-net $c" "$out/icount.txt")" 'BEGIN { print s / n }')
 		hi=$(awk -v s="$(field 2 "vhost-net $c" "$out/icount.txt")" \
 			-v n="$(field 1 "vhost-net $c" "$out/icount.txt")" 'BEGIN { print s / n }')
-		printf '%-26s %22s %24s\n' "$c" \
-			"$(awk -v a="$vw" -v b="$hw" 'BEGIN { if (b) printf "%.2f", a / b }')" \
+		bytes=$(frame_bytes "$c")
+		printf '%-26s %11s %13s %22s %24s\n' "$c" \
+			"$(gbits "$(field 3 "vhx-net $c" "$out/wall.txt")" "$bytes")" \
+			"$(gbits "$(field 3 "vhost-net $c" "$out/wall.txt")" "$bytes")" \
+			"$(wall_ratio "vhx-net $c" "vhost-net $c")" \
 			"$(awk -v a="$hi" -v b="$vi" 'BEGIN { if (b) printf "%.2f", a / b }')"
 	done
 
@@ -103,8 +130,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a && b) printf "%.2f", a / b }'; 
 		b=$(ipd "$c [packed+in_order]")
 		v=
 		if [[ $c == vhx-net* ]]; then
-			v=$(ratio "$(field 3 "$c [packed+in_order]" "$out/wall.txt")" \
-				"$(field 3 "vhost-net ${c#vhx-net }" "$out/wall.txt")")
+			v=$(wall_ratio "$c [packed+in_order]" "vhost-net ${c#vhx-net }")
 		fi
 		printf '%-20s %8.0f %8.0f %9.0f %16.0f %12s %16s\n' "$c" "${s:-0}" "${p:-0}" \
 			"${i:-0}" "${b:-0}" "$(ratio "$b" "$s")" "${v:--}"

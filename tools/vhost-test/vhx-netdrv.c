@@ -32,6 +32,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,7 +42,7 @@
 #include "../../drivers/virtio/vring.h"
 #include "../../include/uapi/linux/vhx.h"
 
-#define ETH_TYPE	0x88b5		/* IEEE local experimental */
+#define ETH_TYPE	0x88b5		/* IEEE local experimental; +1: --mq's pair 1 */
 #define FRAME_MAX	1514
 #define RX_SLOTS	1024		/* buffers per direction: the largest ring */
 #define RX_BUF_MAX	4096
@@ -56,6 +57,8 @@ struct opts {
 	bool in_order;
 	bool legacy;		/* no VERSION_1: a 10-byte header without MRG_RXBUF */
 	bool swap;		/* detach and re-attach the backends under traffic */
+	bool mq;		/* two queue pairs on a multi-queue tap */
+	const char *attach;	/* --mq's pair 1: this tap's next queue */
 	const char *mode;	/* tx, rx, both */
 };
 
@@ -88,6 +91,9 @@ static unsigned int rnd(struct net *n, unsigned int lo, unsigned int hi)
 }
 
 /* Frame @seq of @size bytes: Ethernet header, seq, then bytes from seq. */
+/* Our frames' Ethernet type: each --mq queue pair has its own. */
+static uint16_t eth_type = ETH_TYPE;
+
 static void frame_fill(uint8_t *f, unsigned int size, uint32_t seq)
 {
 	static const uint8_t dst[6] = { 0x02, 0, 0, 0, 0, 0x01 };
@@ -96,8 +102,8 @@ static void frame_fill(uint8_t *f, unsigned int size, uint32_t seq)
 
 	memcpy(f, dst, 6);
 	memcpy(f + 6, src, 6);
-	f[12] = ETH_TYPE >> 8;
-	f[13] = ETH_TYPE & 0xff;
+	f[12] = eth_type >> 8;
+	f[13] = eth_type & 0xff;
 	memcpy(f + 14, &seq, 4);
 	memcpy(f + 18, &size, 4);
 	for (i = 22; i < size; i++)
@@ -124,7 +130,7 @@ static unsigned int frame_check(const uint8_t *f, unsigned int len, uint32_t seq
 
 static bool ours(const uint8_t *f, unsigned int len)
 {
-	return len >= 22 && f[12] == (ETH_TYPE >> 8) && f[13] == (ETH_TYPE & 0xff);
+	return len >= 22 && f[12] == (eth_type >> 8) && f[13] == (eth_type & 0xff);
 }
 
 static int packet_bind(int fd, const char *ifname)
@@ -232,8 +238,9 @@ static int tap_open(struct net *n)
 	n->tap = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (n->tap < 0)
 		return -errno;
-	snprintf(ifr.ifr_name, IFNAMSIZ, "vhxt%%d");
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (n->o.net_hdr ? 0 : IFF_VNET_HDR);
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", n->o.attach ? n->o.attach : "vhxt%d");
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (n->o.net_hdr ? 0 : IFF_VNET_HDR) |
+			(n->o.mq ? IFF_MULTI_QUEUE : 0);
 	if (io(n->tap, TUNSETIFF, &ifr))
 		return -errno;
 	snprintf(n->ifname, sizeof(n->ifname), "%s", ifr.ifr_name);
@@ -1053,6 +1060,67 @@ static void print_vhx_stats(void)
 		closedir(d);
 }
 
+/*
+ * --mq: two queue pairs on one multi-queue tap, as QEMU runs a guest with
+ * queues=2: pair 0 here, pair 1 in a child with its own device, memory
+ * and tap queue (a device serves its owner's memory).  Each pair sends
+ * and receives its own frames, told apart by their Ethernet type.  RX
+ * frames find the right pair because tun steers a flow to the queue that
+ * last sent it, and it learns that only with two queues attached: so
+ * pair 0 waits for pair 1 to attach, and each pair sends before it
+ * receives.
+ */
+static void run_mq(struct net *n)
+{
+	char name0[160], name1[160], go;
+	int sync[2], status = 0, ret;
+	pid_t pid;
+
+	snprintf(name0, sizeof(name0), "%s, queue pair 0", n->o.name);
+	snprintf(name1, sizeof(name1), "%s, queue pair 1", n->o.name);
+	if (pipe(sync)) {
+		result(false, "%s: pipe: %s", n->o.name, strerror(errno));
+		return;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		struct net c = { .o = n->o, .dev = -1, .tap = -1, .pkt = -1,
+				 .rnd = 7 };
+
+		close(sync[0]);
+		close(n->dev);
+		close(n->tap);
+		close(n->pkt);
+		c.o.name = name1;
+		c.o.attach = n->ifname;
+		eth_type = ETH_TYPE + 1;
+		ret = net_open(&c);
+		if (write(sync[1], "g", 1) != 1 || ret) {
+			result(false, "%s: setup on %s: %s", c.o.name, c.o.device,
+			       strerror(-ret));
+			_exit(1);
+		}
+		run_tx(&c);
+		run_rx(&c);
+		print_vhx_stats();
+		fflush(stdout);
+		_exit(failures ? 1 : 0);
+	}
+	close(sync[1]);
+	n->o.name = name0;
+	if (pid < 0 || read(sync[0], &go, 1) != 1) {
+		result(false, "%s: queue pair 1 did not start", n->o.name);
+		return;
+	}
+	run_tx(n);
+	run_rx(n);
+	waitpid(pid, &status, 0);
+	result(WIFEXITED(status) && !WEXITSTATUS(status),
+	       "%s: both queue pairs of the multi-queue tap carried their own traffic (pair 1: %s)",
+	       n->o.name, WIFEXITED(status) && !WEXITSTATUS(status) ? "ok" : "failed");
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -1080,6 +1148,7 @@ static void usage(FILE *f)
 		"  --sndbuf BYTES  the tap's send buffer (TUNSETSNDBUF)\n"
 		"  --swap          detach and re-attach the backends under traffic\n"
 		"  --held          RX frames held without buffers survive a backend swap\n"
+		"  --mq            two queue pairs on a multi-queue tap, both ways\n"
 		"  --name NAME     for the PASS lines\n");
 }
 
@@ -1112,6 +1181,7 @@ int main(int argc, char **argv)
 		{ "sndbuf", required_argument, NULL, 'S' },
 		{ "swap", no_argument, NULL, 'W' },
 		{ "held", no_argument, NULL, 'D' },
+		{ "mq", no_argument, NULL, 'U' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -1150,6 +1220,7 @@ int main(int argc, char **argv)
 		case 'S': n.o.sndbuf = strtol(optarg, NULL, 0); break;
 		case 'W': n.o.swap = true; break;
 		case 'D': n.o.mode = "held"; break;
+		case 'U': n.o.mq = true; break;
 		case 'n': n.o.name = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -1172,6 +1243,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(n.o.mode, "held")) {
 		run_rx_held(&n);
+		n.o.mode = "none";
+	}
+	if (n.o.mq) {
+		run_mq(&n);
 		n.o.mode = "none";
 	}
 	if (!strcmp(n.o.mode, "hostile-tx")) {

@@ -45,6 +45,9 @@ traffic_cases() {
 	$f "ring 1024, 60 B frames" --frames 5000 --ring 1024 --min-size 60 --max-size 60
 	$f "1514 B frames" --frames 2000 --min-size 1514 --max-size 1514 --mrg
 	$f "TSO/checksum offload, 64 KiB frames" --gso --frames 50 --event-idx
+	# Two queue pairs on one multi-queue tap, each its own device (as
+	# QEMU's queues=2); tun steers each pair's RX flow to it.
+	$f "multi-queue tap, two queue pairs" --mq --frames 2000 --mrg --event-idx
 }
 traffic_cases both
 both "hostile backends" --backends

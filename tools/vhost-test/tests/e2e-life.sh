@@ -79,6 +79,10 @@ kill_case() {
 		e2e_start "kill-$path" "$path" "" 1500 1
 		if ! e2e_wait_up ""; then
 			bad=$((bad + 1))
+			# What QEMU and the guest said, for the log.
+			echo "    $tag: boot $((i + 1)) did not come up"
+			tail -n 5 "$E2E_QERR" | sed 's/^/    qemu: /'
+			tail -n 5 "$E2E_CONSOLE" 2>/dev/null | sed 's/^/    /'
 			e2e_kill
 			continue
 		fi

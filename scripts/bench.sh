@@ -44,15 +44,17 @@ echo "bench: instruction-count run (-icount shift=0)"
 "$VHX_ROOT/tools/vhost-test/vm-run" --kver "$kver" --icount --out "$out/icount" "$guest" \
 	>"$out/icount.txt" 2>&1 || { cat "$out/icount.txt"; die "icount run failed"; }
 
-# BENCH: <name> chains=N secs=S chains_per_s=R MB_per_s=M
-field() {
+# bench_field N NAME FILE: field N (1 chains, 2 secs, 3 chains_per_s) of
+# the BENCH line of case NAME in FILE.  BENCH: <name> chains=N secs=S
+# chains_per_s=R MB_per_s=M
+bench_field() {
 	local name=${2//[/\\[}
 	name=${name//]/\\]}
 	sed -n "s/^BENCH: $name chains=\\([0-9]*\\) secs=\\([0-9.]*\\) chains_per_s=\\([0-9]*\\).*/\\$1/p" "$3"
 }
 # ipd NAME: instructions per descriptor (icount run), unrounded.
 ipd() {
-	awk -v s="$(field 2 "$1" "$out/icount.txt")" -v n="$(field 1 "$1" "$out/icount.txt")" \
+	awk -v s="$(bench_field 2 "$1" "$out/icount.txt")" -v n="$(bench_field 1 "$1" "$out/icount.txt")" \
 		'BEGIN { if (n) print s * 1e9 / n }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a && b) printf "%.2f", a / b }'; }
@@ -73,8 +75,8 @@ gbits() { awk -v r="$1" -v b="$2" 'BEGIN { if (r) printf "%.3f", r * b * 8 / 1e9
 wall_ratio() {
 	local r a b
 	for r in $(seq 1 "$runs"); do
-		a=$(field 3 "$1" "$out/wall-$r.txt")
-		b=$(field 3 "$2" "$out/wall-$r.txt")
+		a=$(bench_field 3 "$1" "$out/wall-$r.txt")
+		b=$(bench_field 3 "$2" "$out/wall-$r.txt")
 		if [ -n "$a" ] && [ -n "$b" ] && [ "$b" != 0 ]; then
 			awk -v a="$a" -v b="$b" 'BEGIN { print a / b }'
 		fi
@@ -86,9 +88,9 @@ wall_ratio() {
 	printf '%-36s %14s %18s\n' "case" "per s (wall)" "instr each (icount)"
 	grep -o '^BENCH: .* chains=' "$out/icount.txt" | sed 's/^BENCH: //; s/ chains=$//' |
 	while IFS= read -r name; do
-		rate=$(field 3 "$name" "$out/wall.txt")
-		chains=$(field 1 "$name" "$out/icount.txt")
-		secs=$(field 2 "$name" "$out/icount.txt")
+		rate=$(bench_field 3 "$name" "$out/wall.txt")
+		chains=$(bench_field 1 "$name" "$out/icount.txt")
+		secs=$(bench_field 2 "$name" "$out/icount.txt")
 		ipd=$(awk -v s="$secs" -v c="$chains" 'BEGIN { if (c) printf "%.0f", s * 1e9 / c }')
 		printf '%-36s %14s %18s\n' "$name" "${rate:-?}" "${ipd:-?}"
 	done
@@ -102,14 +104,14 @@ wall_ratio() {
 	grep -o '^BENCH: vhost-net .* chains=' "$out/icount.txt" |
 		sed 's/^BENCH: vhost-net //; s/ chains=$//' |
 	while IFS= read -r c; do
-		vi=$(awk -v s="$(field 2 "vhx-net $c" "$out/icount.txt")" \
-			-v n="$(field 1 "vhx-net $c" "$out/icount.txt")" 'BEGIN { print s / n }')
-		hi=$(awk -v s="$(field 2 "vhost-net $c" "$out/icount.txt")" \
-			-v n="$(field 1 "vhost-net $c" "$out/icount.txt")" 'BEGIN { print s / n }')
+		vi=$(awk -v s="$(bench_field 2 "vhx-net $c" "$out/icount.txt")" \
+			-v n="$(bench_field 1 "vhx-net $c" "$out/icount.txt")" 'BEGIN { print s / n }')
+		hi=$(awk -v s="$(bench_field 2 "vhost-net $c" "$out/icount.txt")" \
+			-v n="$(bench_field 1 "vhost-net $c" "$out/icount.txt")" 'BEGIN { print s / n }')
 		bytes=$(frame_bytes "$c")
 		printf '%-26s %11s %13s %22s %24s\n' "$c" \
-			"$(gbits "$(field 3 "vhx-net $c" "$out/wall.txt")" "$bytes")" \
-			"$(gbits "$(field 3 "vhost-net $c" "$out/wall.txt")" "$bytes")" \
+			"$(gbits "$(bench_field 3 "vhx-net $c" "$out/wall.txt")" "$bytes")" \
+			"$(gbits "$(bench_field 3 "vhost-net $c" "$out/wall.txt")" "$bytes")" \
 			"$(wall_ratio "vhx-net $c" "vhost-net $c")" \
 			"$(awk -v a="$hi" -v b="$vi" 'BEGIN { if (b) printf "%.2f", a / b }')"
 	done

@@ -325,17 +325,15 @@ static long vhx_dev_features_ioctl(struct vhx_dev *dev, unsigned int ioctl,
 
 static bool vhx_rings_ok(const struct vhx_ring *r)
 {
-	size_t num = r->num;
+	struct vhx_ring_area a[VHX_RING_AREAS];
+	unsigned int i;
 
-	if (r->packed)
-		return access_ok(r->pdesc, num * sizeof(*r->pdesc)) &&
-		       access_ok(r->driver_event, sizeof(*r->driver_event)) &&
-		       access_ok(r->device_event, sizeof(*r->device_event));
-	return access_ok(r->desc, num * sizeof(struct vring_desc)) &&
-	       access_ok(r->avail, offsetof(struct vring_avail, ring) +
-			 (num + 1) * sizeof(__virtio16)) &&
-	       access_ok(r->used, offsetof(struct vring_used, ring) +
-			 num * sizeof(struct vring_used_elem) + sizeof(__virtio16));
+	vhx_ring_areas(r, a);
+	for (i = 0; i < VHX_RING_AREAS; i++) {
+		if (!access_ok(a[i].base, a[i].len))
+			return false;
+	}
+	return true;
 }
 
 static long vhx_set_mem_table(struct vhx_dev *dev,
@@ -724,11 +722,12 @@ int vhx_vq_start(struct vhx_vq *vq, void *backend)
 		ret = -EINVAL;
 		goto out;
 	}
+	/* The layout comes with the features: check the areas it spans. */
+	vhx_vq_sync(vq);
 	if (!vhx_rings_ok(&vq->ring)) {
 		ret = -EFAULT;
 		goto out;
 	}
-	vhx_vq_sync(vq);
 	ret = vhx_ring_start(&vq->ring);
 	if (!ret)
 		vq->private_data = backend;
@@ -764,13 +763,6 @@ void vhx_vq_flush_used(struct vhx_vq *vq)
 		if (vq->dev->log_ctx)
 			vhx_eventfd_signal(vq->dev->log_ctx);
 	}
-}
-
-void vhx_vq_add_used(struct vhx_vq *vq, u16 head, u32 len)
-{
-	vq->used[vq->nused++] = vhx_used_elem(head, len);
-	if (vq->nused == VHX_USED_BATCH || vq->nused >= vq->ring.num)
-		vhx_vq_flush_used(vq);
 }
 
 /*

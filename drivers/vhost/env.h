@@ -21,6 +21,7 @@
 #include <linux/compiler.h>
 #include <linux/errno.h>
 #include <linux/sort.h>
+#include <linux/string.h>
 #include <linux/types.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
@@ -43,6 +44,45 @@ static inline int vhx_copy_to_user(void __user *dst, const void *src,
 {
 	return copy_to_user(dst, src, n) ? -EFAULT : 0;
 }
+
+/*
+ * The same inside a ring's own areas (vhx_ring_areas()), which were
+ * checked with access_ok() as a whole before the ring ran and whenever it
+ * moved: so each access skips the range check, as upstream vhost's do,
+ * and still fails cleanly on a fault.  Nothing else may use these.  @r is
+ * the ring: the userspace build checks that the access lies in its areas.
+ */
+#define vhx_ring_get_user(r, x, ptr)	(__get_user(x, ptr) ? -EFAULT : 0)
+#define vhx_ring_put_user(r, x, ptr)	(__put_user(x, ptr) ? -EFAULT : 0)
+#define vhx_ring_copy_from_user(r, dst, src, n)				\
+	(__copy_from_user(dst, src, n) ? -EFAULT : 0)
+#define vhx_ring_copy_to_user(r, dst, src, n)				\
+	(__copy_to_user(dst, src, n) ? -EFAULT : 0)
+
+/*
+ * A 16-byte descriptor out of a ring area: two words in one user access
+ * window.  A descriptor is read for every buffer, and a copy routine made
+ * for any length costs several times the two loads.
+ */
+static __always_inline int vhx_read_desc(void *dst, const void __user *src)
+{
+	const u64 __user *p = src;
+	u64 lo, hi;
+
+	if (!user_access_begin(p, 2 * sizeof(u64)))
+		return -EFAULT;
+	unsafe_get_user(lo, p, fault);
+	unsafe_get_user(hi, p + 1, fault);
+	user_access_end();
+	memcpy(dst, &lo, sizeof(lo));
+	memcpy((u8 *)dst + sizeof(lo), &hi, sizeof(hi));
+	return 0;
+fault:
+	user_access_end();
+	return -EFAULT;
+}
+
+#define vhx_ring_read_desc(r, dst, src)	vhx_read_desc(dst, src)
 
 #define vhx_sort(base, n, size, cmp)	sort(base, n, size, cmp, NULL)
 

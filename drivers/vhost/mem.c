@@ -68,17 +68,42 @@ const struct vhx_mem_region *vhx_mem_find(const struct vhx_mem *mem, u64 gpa)
 }
 
 /*
+ * vhx_mem_find(), trying first the region @hint names (the one the last
+ * lookup found), and remembering the answer there.  Buffers come from
+ * few regions, mostly the one the previous buffer came from: the check is
+ * a subtraction and a compare where the search is a loop.  A stale hint
+ * (the table was replaced) costs nothing but the search.
+ */
+static const struct vhx_mem_region *
+vhx_mem_lookup(const struct vhx_mem *mem, u64 gpa, unsigned int *hint)
+{
+	const struct vhx_mem_region *r;
+
+	if (mem && *hint < mem->nregions) {
+		r = &mem->regions[*hint];
+		if (gpa - r->gpa < r->size)
+			return r;
+	}
+	r = vhx_mem_find(mem, gpa);
+	if (r)
+		*hint = r - mem->regions;
+	return r;
+}
+
+/*
  * Map [gpa, gpa + len) to at most iov_max user iovecs, one per region it
  * crosses.  Returns how many were used (0 for len 0), -EFAULT if any byte
- * lies outside the table, -ENOBUFS if iov_max is too small.
+ * lies outside the table, -ENOBUFS if iov_max is too small.  @hint is the
+ * caller's lookup hint (see vhx_mem_lookup()), any value to begin with.
  */
 int vhx_mem_translate(const struct vhx_mem *mem, u64 gpa, u64 len,
-		      struct iovec *iov, unsigned int iov_max)
+		      struct iovec *iov, unsigned int iov_max,
+		      unsigned int *hint)
 {
 	unsigned int n = 0;
 
 	while (len) {
-		const struct vhx_mem_region *r = vhx_mem_find(mem, gpa);
+		const struct vhx_mem_region *r = vhx_mem_lookup(mem, gpa, hint);
 		u64 off, chunk;
 
 		if (!r)

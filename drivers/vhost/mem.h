@@ -27,7 +27,8 @@ struct vhx_mem {
 int vhx_mem_check(struct vhx_mem *mem);
 const struct vhx_mem_region *vhx_mem_find(const struct vhx_mem *mem, u64 gpa);
 int vhx_mem_translate(const struct vhx_mem *mem, u64 gpa, u64 len,
-		      struct iovec *iov, unsigned int iov_max);
+		      struct iovec *iov, unsigned int iov_max,
+		      unsigned int *hint);
 int vhx_mem_read(const struct vhx_mem *mem, void *dst, u64 gpa, size_t len);
 int vhx_mem_hva_to_gpa(const struct vhx_mem *mem, u64 hva, u64 len, u64 *gpa);
 

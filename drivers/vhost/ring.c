@@ -93,9 +93,14 @@ int vhx_indirect_read(struct vhx_ring *r, const struct vhx_chain *c,
 static void vhx_chain_begin(struct vhx_chain *c, unsigned int iov_off,
 			    unsigned int log_off)
 {
-	memset(c, 0, sizeof(*c));
+	/* Field by field: this runs for every buffer, a memset costs more. */
 	c->iov_off = iov_off;
 	c->log_off = log_off;
+	c->out = 0;
+	c->in = 0;
+	c->out_len = 0;
+	c->in_len = 0;
+	c->nlog = 0;
 }
 
 /*
@@ -221,6 +226,35 @@ int vhx_ring_log_chain(struct vhx_ring *r, const struct vhx_chain *c,
 		written -= len;
 	}
 	return 0;
+}
+
+/*
+ * The three areas of the ring, in the order the vring address ioctl gives
+ * them.  The backend's attach checks them with access_ok() as a whole, and
+ * so does a move of a running ring; the ring's size and layout cannot
+ * change while it runs.  That is what lets the accessors of ring_split.c
+ * and ring_packed.c skip the range check on every access (see env.h).
+ */
+void vhx_ring_areas(const struct vhx_ring *r,
+		    struct vhx_ring_area a[VHX_RING_AREAS])
+{
+	size_t num = r->num;
+
+	a[0].base = r->desc;
+	a[0].len = num * VHX_DESC_SIZE;
+	a[1].base = r->avail;
+	a[2].base = r->used;
+	if (r->packed) {
+		a[1].len = sizeof(*r->driver_event);
+		a[2].len = sizeof(*r->device_event);
+		return;
+	}
+	/* avail: flags, idx, the ring, used_event after it. */
+	a[1].len = offsetof(struct vring_avail, ring) +
+		   (num + 1) * sizeof(__virtio16);
+	/* used: flags, idx, the ring, avail_event after it. */
+	a[2].len = offsetof(struct vring_used, ring) +
+		   num * sizeof(struct vring_used_elem) + sizeof(__virtio16);
 }
 
 /*

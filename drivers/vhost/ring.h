@@ -59,6 +59,7 @@ struct vhx_ring {
 		struct vring_packed_desc_event __user *device_event;
 	};
 	const struct vhx_mem *mem;
+	unsigned int mem_hint;	/* region of the last lookup: vhx_mem_translate() */
 
 	/* From the acked features. */
 	bool event_idx;
@@ -158,6 +159,19 @@ bool vhx_ring_avail_pending(struct vhx_ring *r);
 int vhx_ring_log_chain(struct vhx_ring *r, const struct vhx_chain *c,
 		       u64 written);
 u32 vhx_ring_get_base(const struct vhx_ring *r);
+
+/*
+ * The guest memory a ring's own structures span, as its layout and size
+ * make them: the only memory the vhx_ring_*_user() accessors may touch.
+ */
+struct vhx_ring_area {
+	const void __user *base;
+	size_t len;
+};
+
+#define VHX_RING_AREAS	3
+void vhx_ring_areas(const struct vhx_ring *r,
+		    struct vhx_ring_area a[VHX_RING_AREAS]);
 int vhx_ring_set_base(struct vhx_ring *r, u32 base);
 
 #endif /* _VHX_RING_H */

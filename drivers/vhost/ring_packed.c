@@ -38,7 +38,7 @@ static int vhx_packed_flags(struct vhx_ring *r, u16 pos, u16 *flags)
 {
 	__le16 v;
 
-	if (vhx_get_user(v, &r->pdesc[pos].flags)) {
+	if (vhx_ring_get_user(r, v, &r->pdesc[pos].flags)) {
 		vhx_ring_error(r, "cannot read descriptor %u at %p", pos,
 			       &r->pdesc[pos]);
 		return -EFAULT;
@@ -69,7 +69,7 @@ static int vhx_packed_put_event(struct vhx_ring *r, u16 flags)
 {
 	struct vring_packed_desc_event __user *ev = r->device_event;
 
-	if (vhx_put_user(cpu_to_le16(flags), &ev->flags)) {
+	if (vhx_ring_put_user(r, cpu_to_le16(flags), &ev->flags)) {
 		vhx_ring_error(r, "cannot write event flags at %p", &ev->flags);
 		return -EFAULT;
 	}
@@ -90,7 +90,7 @@ static int vhx_packed_want_kick(struct vhx_ring *r)
 
 	if (!r->event_idx)
 		return vhx_packed_put_event(r, VRING_PACKED_EVENT_FLAG_ENABLE);
-	if (vhx_put_user(cpu_to_le16(off), &ev->off_wrap)) {
+	if (vhx_ring_put_user(r, cpu_to_le16(off), &ev->off_wrap)) {
 		vhx_ring_error(r, "cannot write event offset at %p",
 			       &ev->off_wrap);
 		return -EFAULT;
@@ -192,7 +192,7 @@ int vhx_packed_get(struct vhx_ring *r, struct vhx_chain *c)
 				       c->head, r->num);
 			return -EINVAL;
 		}
-		if (vhx_copy_from_user(&raw, r->pdesc + pos, sizeof(raw))) {
+		if (vhx_ring_read_desc(r, &raw, r->pdesc + pos)) {
 			vhx_ring_error(r, "cannot read descriptor %u at %p", pos,
 				       r->pdesc + pos);
 			return -EFAULT;
@@ -314,12 +314,13 @@ int vhx_packed_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
 		if (!ndesc)
 			return -EINVAL;
 		if (i) {
-			err = vhx_put_user(vhx_packed_used_word(len, id, flags),
-					   (__le64 __user *)&d->len);
+			err = vhx_ring_put_user(r,
+						vhx_packed_used_word(len, id, flags),
+						(__le64 __user *)&d->len);
 		} else {
 			first_flags = flags;
-			err = vhx_put_user(cpu_to_le32(len), &d->len) ||
-			      vhx_put_user(cpu_to_le16(id), &d->id);
+			err = vhx_ring_put_user(r, cpu_to_le32(len), &d->len) ||
+			      vhx_ring_put_user(r, cpu_to_le16(id), &d->id);
 		}
 		if (err) {
 			vhx_ring_error(r, "cannot write used descriptor %u at %p",
@@ -339,7 +340,8 @@ int vhx_packed_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
 
 	/* Every entry of the batch before the flags that publish them all. */
 	smp_wmb();
-	if (vhx_put_user(cpu_to_le16(first_flags), &r->pdesc[first].flags)) {
+	if (vhx_ring_put_user(r, cpu_to_le16(first_flags),
+			      &r->pdesc[first].flags)) {
 		vhx_ring_error(r, "cannot write used descriptor %u at %p",
 			       first, &r->pdesc[first]);
 		return -EFAULT;
@@ -366,7 +368,7 @@ bool vhx_packed_should_signal(struct vhx_ring *r)
 	r->signalled_used_valid = true;
 	if (r->notify_on_empty && !vhx_packed_avail_pending(r))
 		return true;
-	if (vhx_get_user(v, &r->driver_event->flags))
+	if (vhx_ring_get_user(r, v, &r->driver_event->flags))
 		return true;
 	flags = le16_to_cpu(v);
 	if (flags == VRING_PACKED_EVENT_FLAG_DISABLE)
@@ -377,7 +379,7 @@ bool vhx_packed_should_signal(struct vhx_ring *r)
 		return true;
 	/* The offset only after the flags that say it is meant. */
 	smp_rmb();
-	if (vhx_get_user(v, &r->driver_event->off_wrap))
+	if (vhx_ring_get_user(r, v, &r->driver_event->off_wrap))
 		return true;
 	off = le16_to_cpu(v);
 	/*
@@ -423,6 +425,6 @@ bool vhx_packed_avail_pending(struct vhx_ring *r)
 	u16 pos = r->probe_idx;
 	__le16 v;
 
-	return !vhx_get_user(v, &r->pdesc[pos].flags) &&
+	return !vhx_ring_get_user(r, v, &r->pdesc[pos].flags) &&
 	       vhx_packed_is_avail(le16_to_cpu(v), r->probe_wrap);
 }

@@ -48,7 +48,7 @@ static inline int vhx_chain_add(struct vhx_ring *r, struct vhx_chain *c,
 		return -EINVAL;
 	}
 	n = vhx_mem_translate(r->mem, d->addr, d->len, r->iov + used,
-			      VHX_IOV_MAX - used);
+			      VHX_IOV_MAX - used, &r->mem_hint);
 	if (n == -ENOBUFS) {
 		vhx_ring_error(r, "chain %u: more than %d iovecs", c->head,
 			       VHX_IOV_MAX);

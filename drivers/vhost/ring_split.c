@@ -25,7 +25,7 @@ static int vhx_read_avail_idx(struct vhx_ring *r, u16 *idx)
 {
 	__virtio16 v;
 
-	if (vhx_get_user(v, &r->avail->idx))
+	if (vhx_ring_get_user(r, v, &r->avail->idx))
 		return -EFAULT;
 	*idx = vhx16(v);
 	return 0;
@@ -33,7 +33,7 @@ static int vhx_read_avail_idx(struct vhx_ring *r, u16 *idx)
 
 static int vhx_put_used_flags(struct vhx_ring *r)
 {
-	if (vhx_put_user(cpu_to_vhx16(r->used_flags), &r->used->flags)) {
+	if (vhx_ring_put_user(r, cpu_to_vhx16(r->used_flags), &r->used->flags)) {
 		vhx_ring_error(r, "cannot write used flags at %p", &r->used->flags);
 		return -EFAULT;
 	}
@@ -53,7 +53,7 @@ int vhx_split_start(struct vhx_ring *r)
 	r->avail_idx = r->last_avail_idx;
 	if (vhx_put_used_flags(r))
 		return -EFAULT;
-	if (vhx_get_user(v, &r->used->idx)) {
+	if (vhx_ring_get_user(r, v, &r->used->idx)) {
 		vhx_ring_error(r, "cannot read used index at %p", &r->used->idx);
 		return -EFAULT;
 	}
@@ -131,8 +131,8 @@ int vhx_split_get(struct vhx_ring *r, struct vhx_chain *c)
 		smp_rmb();
 	}
 
-	if (vhx_get_user(raw_head,
-			 &r->avail->ring[r->last_avail_idx & (r->num - 1)])) {
+	if (vhx_ring_get_user(r, raw_head,
+			      &r->avail->ring[r->last_avail_idx & (r->num - 1)])) {
 		vhx_ring_error(r, "cannot read avail entry %u", r->last_avail_idx);
 		return -EFAULT;
 	}
@@ -155,7 +155,7 @@ int vhx_split_get(struct vhx_ring *r, struct vhx_chain *c)
 				       head, r->num);
 			return -EINVAL;
 		}
-		if (vhx_copy_from_user(&raw, r->desc + i, sizeof(raw))) {
+		if (vhx_ring_read_desc(r, &raw, r->desc + i)) {
 			vhx_ring_error(r, "cannot read descriptor %u at %p", i,
 				       r->desc + i);
 			return -EFAULT;
@@ -194,7 +194,7 @@ static int vhx_put_used(struct vhx_ring *r, u16 start,
 {
 	u64 off = offsetof(struct vring_used, ring[start]);
 
-	if (vhx_copy_to_user(&r->used->ring[start], e, n * sizeof(*e))) {
+	if (vhx_ring_copy_to_user(r, &r->used->ring[start], e, n * sizeof(*e))) {
 		vhx_ring_error(r, "cannot write used entries at %p",
 			       &r->used->ring[start]);
 		return -EFAULT;
@@ -271,7 +271,7 @@ int vhx_split_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
 
 	/* The entries must be visible before the index that publishes them. */
 	smp_wmb();
-	if (vhx_put_user(cpu_to_vhx16(new), &r->used->idx)) {
+	if (vhx_ring_put_user(r, cpu_to_vhx16(new), &r->used->idx)) {
 		vhx_ring_error(r, "cannot write used index at %p", &r->used->idx);
 		return -EFAULT;
 	}
@@ -308,7 +308,7 @@ bool vhx_split_should_signal(struct vhx_ring *r)
 	}
 
 	if (!r->event_idx) {
-		if (vhx_get_user(v, &r->avail->flags))
+		if (vhx_ring_get_user(r, v, &r->avail->flags))
 			return true;
 		return !(vhx16(v) & VRING_AVAIL_F_NO_INTERRUPT);
 	}
@@ -320,7 +320,7 @@ bool vhx_split_should_signal(struct vhx_ring *r)
 	r->signalled_used_valid = true;
 	if (unlikely(!valid))
 		return true;
-	if (vhx_get_user(v, &r->avail->ring[r->num]))
+	if (vhx_ring_get_user(r, v, &r->avail->ring[r->num]))
 		return true;
 	event = vhx16(v);
 	/* Did [old, new) step over event?  All in 16-bit wrapping arithmetic. */
@@ -355,7 +355,7 @@ int vhx_split_enable_notify(struct vhx_ring *r)
 			return -EFAULT;
 	} else {
 		avail_event = (__virtio16 __user *)&r->used->ring[r->num];
-		if (vhx_put_user(cpu_to_vhx16(r->avail_idx), avail_event)) {
+		if (vhx_ring_put_user(r, cpu_to_vhx16(r->avail_idx), avail_event)) {
 			vhx_ring_error(r, "cannot write avail event at %p",
 				       avail_event);
 			return -EFAULT;

@@ -135,12 +135,23 @@ long vhx_dev_unlocked_ioctl(struct file *f, unsigned int ioctl,
 			    unsigned long arg);
 int vhx_vq_start(struct vhx_vq *vq, void *backend);
 void vhx_vq_stop(struct vhx_vq *vq);
-void vhx_vq_add_used(struct vhx_vq *vq, u16 head, u32 len);
 void vhx_vq_flush_used(struct vhx_vq *vq);
 bool vhx_vq_over_weight(struct vhx_vq *vq, unsigned int chains, u64 bytes);
 bool vhx_vq_busy_poll(struct vhx_vq *vq, bool (*ready)(struct vhx_vq *vq));
 bool vhx_vq_avail_pending(struct vhx_vq *vq);
 bool vhx_vq_idle(struct vhx_vq *vq, bool (*ready)(struct vhx_vq *vq));
+
+/*
+ * Give a chain back to the guest: gathered, and written out in one go at
+ * the batch's end (or when the batch or the ring is full).  Inline: the
+ * receive path calls it for every buffer.
+ */
+static inline void vhx_vq_add_used(struct vhx_vq *vq, u16 head, u32 len)
+{
+	vq->used[vq->nused++] = vhx_used_elem(head, len);
+	if (vq->nused == VHX_USED_BATCH || vq->nused >= vq->ring.num)
+		vhx_vq_flush_used(vq);
+}
 
 /* stats.c */
 void vhx_stats_add_dev(struct vhx_dev *dev, const char *kind);

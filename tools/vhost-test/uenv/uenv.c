@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "uenv.h"
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ring.h"
 
 bool (*uenv_access_ok)(const void *p, size_t n);
 
@@ -12,4 +15,26 @@ int vhx_log_set(void *log_base, u64 page)
 		return -EFAULT;
 	__atomic_fetch_or(word, 1ULL << (page % 64), __ATOMIC_RELAXED);
 	return 0;
+}
+
+/*
+ * An access by a ring-area accessor must lie in one of the ring's areas,
+ * whatever the guest wrote: in the kernel nothing else stops it.
+ */
+void uenv_ring_check(const struct vhx_ring *r, const void *p, size_t n)
+{
+	struct vhx_ring_area a[VHX_RING_AREAS];
+	uintptr_t b = (uintptr_t)p;
+	unsigned int i;
+
+	vhx_ring_areas(r, a);
+	for (i = 0; i < VHX_RING_AREAS; i++) {
+		uintptr_t lo = (uintptr_t)a[i].base;
+
+		if (b >= lo && n <= a[i].len && b - lo <= a[i].len - n)
+			return;
+	}
+	fprintf(stderr, "ring code: %zu bytes at %p outside the ring's areas\n",
+		n, p);
+	abort();
 }

@@ -93,6 +93,37 @@ static inline int vhx_copy_to_user(void *dst, const void *src, size_t n)
 	return e;
 }
 
+/*
+ * The ring-area accessors: in the kernel they skip the range check, so
+ * here an access outside the ring's areas (vhx_ring_areas()) is a bug in
+ * the ring code, whatever the guest wrote: abort, for the fuzzer to find.
+ */
+struct vhx_ring;
+void uenv_ring_check(const struct vhx_ring *r, const void *p, size_t n);
+
+#define vhx_ring_get_user(r, x, ptr) ({					\
+	uenv_ring_check((r), (ptr), sizeof(*(ptr)));			\
+	vhx_get_user(x, ptr);						\
+})
+
+#define vhx_ring_put_user(r, x, ptr) ({					\
+	uenv_ring_check((r), (ptr), sizeof(*(ptr)));			\
+	vhx_put_user(x, ptr);						\
+})
+
+#define vhx_ring_copy_from_user(r, dst, src, n) ({			\
+	uenv_ring_check((r), (src), (n));				\
+	vhx_copy_from_user(dst, src, n);				\
+})
+
+#define vhx_ring_copy_to_user(r, dst, src, n) ({			\
+	uenv_ring_check((r), (dst), (n));				\
+	vhx_copy_to_user(dst, src, n);					\
+})
+
+#define vhx_ring_read_desc(r, dst, src)					\
+	vhx_ring_copy_from_user(r, dst, src, 16)
+
 #define vhx_sort(base, n, size, cmp)	qsort(base, n, size, cmp)
 
 #endif /* _VHX_UENV_H */

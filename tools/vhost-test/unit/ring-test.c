@@ -627,6 +627,7 @@ static void hostile(const struct hostile *h)
 static void mem_rules(void)
 {
 	struct vhx_mem *m = calloc(1, sizeof(*m) + 3 * sizeof(m->regions[0]));
+	unsigned int hint = 0, i;
 	struct iovec iov[4];
 	int n;
 
@@ -641,16 +642,30 @@ static void mem_rules(void)
 	      !vhx_mem_find(m, 0x4000) && !vhx_mem_find(m, 0xfff) &&
 	      vhx_mem_find(m, 0x8fff) == &m->regions[2] && !vhx_mem_find(m, 0x9000),
 	      "mem: lookup at region edges and in holes");
-	n = vhx_mem_translate(m, 0x2ff0, 0x20, iov, 4);
+	n = vhx_mem_translate(m, 0x2ff0, 0x20, iov, 4, &hint);
 	CHECK(n == 2 && iov[0].iov_base == (void *)0x51ff0 && iov[0].iov_len == 0x10 &&
-	      iov[1].iov_base == (void *)0x70000 && iov[1].iov_len == 0x10,
-	      "mem: a buffer across two regions becomes two iovecs");
-	CHECK(vhx_mem_translate(m, 0x3ff0, 0x20, iov, 4) == -EFAULT,
+	      iov[1].iov_base == (void *)0x70000 && iov[1].iov_len == 0x10 &&
+	      hint == 1,
+	      "mem: a buffer across two regions becomes two iovecs, the hint names the last");
+	CHECK(vhx_mem_translate(m, 0x3ff0, 0x20, iov, 4, &hint) == -EFAULT,
 	      "mem: a buffer running into a hole is -EFAULT");
-	CHECK(vhx_mem_translate(m, 0x2ff0, 0x20, iov, 1) == -ENOBUFS,
+	CHECK(vhx_mem_translate(m, 0x2ff0, 0x20, iov, 1, &hint) == -ENOBUFS,
 	      "mem: too few iovecs is -ENOBUFS");
-	CHECK(vhx_mem_translate(m, 0x5000, 0, iov, 4) == 0,
+	CHECK(vhx_mem_translate(m, 0x5000, 0, iov, 4, &hint) == 0,
 	      "mem: a zero-length buffer maps to nothing, even in a hole");
+	/* A hint is only a first guess: wrong, stale or out of range. */
+	for (i = 0; i < 5; i++) {
+		unsigned int h = i == 4 ? ~0u : i;
+
+		n = vhx_mem_translate(m, 0x8010, 0x10, iov, 4, &h);
+		CHECK(n == 1 && iov[0].iov_base == (void *)0x90010 && h == 2,
+		      "mem: hint %u: found in region 2 all the same, now the hint",
+		      i == 4 ? ~0u : i);
+		h = i == 4 ? ~0u : i;
+		CHECK(vhx_mem_translate(m, 0x4010, 0x10, iov, 4, &h) == -EFAULT,
+		      "mem: hint %u: a hole is -EFAULT all the same",
+		      i == 4 ? ~0u : i);
+	}
 
 	m->regions[2] = (struct vhx_mem_region){ 0x3800, 0x1000, 0x90000 };
 	CHECK(vhx_mem_check(m) == -EINVAL, "mem: overlapping regions are -EINVAL");

@@ -285,6 +285,25 @@ static int vhx_net_rx_write(struct vhx_ring *r, unsigned int niov, u64 have,
 }
 
 /*
+ * Patch num_buffers into the header the socket wrote.  It nearly always
+ * lies in the first iovec: one store there costs a fraction of setting up
+ * an iterator, which is left for a header split across buffers.
+ */
+static int vhx_net_rx_put_num(struct vhx_ring *r, unsigned int niov, u64 have,
+			      __virtio16 num)
+{
+	const size_t off = offsetof(struct virtio_net_hdr_mrg_rxbuf, num_buffers);
+
+	if (likely(r->iov[0].iov_len >= off + sizeof(num))) {
+		if (!put_user(num, (__virtio16 __user *)(r->iov[0].iov_base + off)))
+			return 0;
+		vhx_ring_error(r, "cannot write the RX header");
+		return -EFAULT;
+	}
+	return vhx_net_rx_write(r, niov, have, off, &num, sizeof(num));
+}
+
+/*
  * Receive one packet of @len bytes (with the socket's header, if any) into
  * @n chains: recvmsg, then the header and num_buffers, then one used entry
  * per chain.  Returns the bytes
@@ -302,7 +321,8 @@ static int vhx_net_rx_one(struct vhx_net_vq *nvq, struct socket *sock,
 	int ret, i;
 
 	iov_iter_init(&msg.msg_iter, ITER_DEST, r->iov, niov, have);
-	iov_iter_advance(&msg.msg_iter, nvq->vhx_hlen);
+	if (nvq->vhx_hlen)
+		iov_iter_advance(&msg.msg_iter, nvq->vhx_hlen);
 	/* The frame we peeked at, if we hold it: the socket takes it. */
 	if (nvq->rxq->ring)
 		msg.msg_control = vhx_net_rxq_take(nvq->rxq);
@@ -323,9 +343,7 @@ static int vhx_net_rx_one(struct vhx_net_vq *nvq, struct socket *sock,
 		if (vhx_net_rx_write(r, niov, have, 0, &h, nvq->vhx_hlen))
 			goto fault;
 	} else if (hlen == sizeof(struct virtio_net_hdr_mrg_rxbuf)) {
-		if (vhx_net_rx_write(r, niov, have,
-				     offsetof(struct virtio_net_hdr_mrg_rxbuf, num_buffers),
-				     &num, sizeof(num)))
+		if (vhx_net_rx_put_num(r, niov, have, num))
 			goto fault;
 	}
 

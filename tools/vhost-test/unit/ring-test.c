@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "ring.h"
 #include "test_data.h"
@@ -624,6 +626,57 @@ static void hostile(const struct hostile *h)
 	env_fini(&e);
 }
 
+/*
+ * The ring-area accessors skip the range check in the kernel; here they
+ * must abort on anything outside the ring's areas (vhx_ring_areas()), or
+ * the fuzzer could not tell.  Each probe runs in a child: one byte past
+ * each area must abort, the area's last bytes must not.
+ */
+static bool ring_access_aborts(struct vhx_ring *r, const uint8_t *p)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (!pid) {
+		u16 v = 0;
+		int ret;
+
+		/* Quiet: the abort's message is what is expected. */
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(3);
+		ret = vhx_ring_get_user(r, v, (const u16 *)p);
+		_exit(ret ? 2 : v);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void ring_areas(void)
+{
+	static uint8_t mem[3 * 4096] __attribute__((aligned(16)));
+	struct vhx_ring_area a[VHX_RING_AREAS];
+	struct vhx_ring r = { .num = 8 };
+	unsigned int i, packed;
+
+	for (packed = 0; packed < 2; packed++) {
+		r.packed = packed;
+		r.desc = (void *)mem;
+		r.avail = (void *)(mem + 4096);
+		r.used = (void *)(mem + 2 * 4096);
+		vhx_ring_areas(&r, a);
+		for (i = 0; i < VHX_RING_AREAS; i++) {
+			const uint8_t *end = (const uint8_t *)a[i].base + a[i].len;
+
+			CHECK(!ring_access_aborts(&r, end - 2) &&
+			      ring_access_aborts(&r, end - 1) &&
+			      ring_access_aborts(&r, end),
+			      "%s ring area %u (%zu bytes): its last 2 bytes are read, a byte past aborts",
+			      packed ? "packed" : "split", i, a[i].len);
+		}
+	}
+}
+
 static void mem_rules(void)
 {
 	struct vhx_mem *m = calloc(1, sizeof(*m) + 3 * sizeof(m->regions[0]));
@@ -1075,6 +1128,7 @@ int main(void)
 	unsigned int i, packed;
 
 	uenv_access_ok = host_ok;
+	ring_areas();
 	mem_rules();
 	mem_many();
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {

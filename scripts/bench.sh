@@ -4,7 +4,7 @@
 # bench.sh [KVER]: vhx benchmarks, never pass/fail.
 #
 # The same guest script (tools/vhost-test/guest/bench.sh) runs in the VM
-# lane on wall clock (noisy: TCG on a shared machine; three boots, the
+# lane on wall clock (noisy: TCG on a shared machine; five boots, the
 # median kept), then once under "-icount shift=0,sleep=off", where guest
 # time counts guest instructions, one per nanosecond.  There, virtual
 # seconds x 1e9 / descriptors is the number of guest instructions (driver,
@@ -21,9 +21,9 @@ make -s -C "$VHX_ROOT" modules tools KVER="$kver" || die "build failed"
 guest=$VHX_ROOT/tools/vhost-test/guest/bench.sh
 
 # Wall clock swings by a third from boot to boot under TCG: boot it
-# VHX_BENCH_WALL_RUNS times (default 3) and keep, per case, the run with
+# VHX_BENCH_WALL_RUNS times (default 5) and keep, per case, the run with
 # the median rate (wall.txt); each run's own lines are in wall-N.txt.
-runs=${VHX_BENCH_WALL_RUNS:-3}
+runs=${VHX_BENCH_WALL_RUNS:-5}
 for r in $(seq 1 "$runs"); do
 	echo "bench: wall-clock run $r of $runs (kernel $krel)"
 	"$VHX_ROOT/tools/vhost-test/vm-run" --kver "$kver" --out "$out/wall-$r" "$guest" \

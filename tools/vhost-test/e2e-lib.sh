@@ -34,6 +34,15 @@ e2e_tap_down() {
 	ip link del "$E2E_TAP" 2>/dev/null
 }
 
+# The nested guest's console without the kernel's own lines.  A kernel
+# message may land in the middle of one of the guest's lines (seen:
+# "vhx-nested: ping[   22.19] hrtimer: interrupt took 13821088 ns", then
+# " 198.18.0.1 ok: ..." on the next), and the guest's markers are matched
+# whole: each "[ seconds] ..." up to its newline goes.
+e2e_console() {
+	perl -0777 -pe 's/\[ *\d+\.\d+\] [^\n]*\n//g' "$E2E_CONSOLE"
+}
+
 # e2e_start ID PATH OPTS MTU QUEUES [QEMU ARGS...]: boot the guest in the
 # background.  PATH: vhx, vhost or off.  OPTS: appended to
 # -device virtio-net-pci.  QUEUES > 1, or E2E_USE_FDS=1, opens the tap's

@@ -44,7 +44,7 @@ reload_case() {
 	e2e_tap_up 1500
 	E2E_APPEND="vhx.reload=1" e2e_start "reload-$path" "$path" "" 1500 1
 	e2e_wait_up "$tag" || { e2e_kill; e2e_tap_down; return; }
-	if grep -q '^vhx-nested: virtio_net reloaded, ping .* ok' "$E2E_CONSOLE"; then
+	if e2e_console | grep '^vhx-nested: virtio_net reloaded, ping .* ok' >/dev/null; then
 		t_pass "$tag: virtio_net unloaded and reloaded in the guest, ping after"
 	else
 		t_fail "$tag: virtio_net unloaded and reloaded in the guest, ping after"
@@ -118,7 +118,7 @@ migrate_case() {
 	e2e_wait_up "$tag" || { e2e_kill; e2e_tap_down; return; }
 	src_mon=$E2E_MON
 	if [[ $opts == *packed=on* ]]; then
-		bits=$(sed -n 's/^vhx-nested: eth0 features \([01]*\).*/\1/p' "$E2E_CONSOLE")
+		bits=$(e2e_console | sed -n 's/^vhx-nested: eth0 features \([01]*\).*/\1/p')
 		[ "${bits:34:1}" = 1 ] && t_pass "$tag: the guest runs packed rings" ||
 			t_fail "$tag: the guest runs packed rings (features ${bits:-unknown})"
 	fi

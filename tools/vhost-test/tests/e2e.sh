@@ -85,7 +85,7 @@ vhx_check_stats() {
 # packed ring: with it the same command line falls back to split.
 packed_check() {
 	local tag=$1 path=$2 bits bit want=1 what="packed rings (bit 34)"
-	bits=$(sed -n 's/^vhx-nested: eth0 features \([01]*\).*/\1/p' "$E2E_CONSOLE" | tail -n 1)
+	bits=$(e2e_console | sed -n 's/^vhx-nested: eth0 features \([01]*\).*/\1/p' | tail -n 1)
 	bit=${bits:34:1}
 	[ "$path" = vhost ] && { want=0; what="split rings: vhost_net has no packed ring"; }
 	if [ "$bit" = "$want" ]; then
@@ -130,7 +130,7 @@ e2e_case() {
 
 	e2e_stop "$queues"
 	t_run "$tag: QEMU exits cleanly" test $? -eq 0
-	if grep -q '^vhx-nested: ping .* ok' "$E2E_CONSOLE"; then
+	if e2e_console | grep '^vhx-nested: ping .* ok' >/dev/null; then
 		t_pass "$tag: ping guest -> host"
 	else
 		t_fail "$tag: ping guest -> host"
@@ -141,7 +141,7 @@ e2e_case() {
 	else
 		t_pass "$tag: QEMU said nothing about vhost (no fallback)"
 	fi
-	grep '^vhx-nested: eth0 features' "$E2E_CONSOLE" | sed 's/^/    /'
+	e2e_console | grep '^vhx-nested: eth0 features' | sed 's/^/    /'
 	[ "$name" = packed ] && packed_check "$tag" "$path"
 	e2e_tap_down
 }

@@ -54,8 +54,6 @@ static inline int vhx_copy_to_user(void __user *dst, const void *src,
  */
 #define vhx_ring_get_user(r, x, ptr)	(__get_user(x, ptr) ? -EFAULT : 0)
 #define vhx_ring_put_user(r, x, ptr)	(__put_user(x, ptr) ? -EFAULT : 0)
-#define vhx_ring_copy_from_user(r, dst, src, n)				\
-	(__copy_from_user(dst, src, n) ? -EFAULT : 0)
 #define vhx_ring_copy_to_user(r, dst, src, n)				\
 	(__copy_to_user(dst, src, n) ? -EFAULT : 0)
 

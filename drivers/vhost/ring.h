@@ -159,6 +159,7 @@ bool vhx_ring_avail_pending(struct vhx_ring *r);
 int vhx_ring_log_chain(struct vhx_ring *r, const struct vhx_chain *c,
 		       u64 written);
 u32 vhx_ring_get_base(const struct vhx_ring *r);
+int vhx_ring_set_base(struct vhx_ring *r, u32 base);
 
 /*
  * The guest memory a ring's own structures span, as its layout and size
@@ -172,6 +173,5 @@ struct vhx_ring_area {
 #define VHX_RING_AREAS	3
 void vhx_ring_areas(const struct vhx_ring *r,
 		    struct vhx_ring_area a[VHX_RING_AREAS]);
-int vhx_ring_set_base(struct vhx_ring *r, u32 base);
 
 #endif /* _VHX_RING_H */

@@ -111,18 +111,15 @@ void uenv_ring_check(const struct vhx_ring *r, const void *p, size_t n);
 	vhx_put_user(x, ptr);						\
 })
 
-#define vhx_ring_copy_from_user(r, dst, src, n) ({			\
-	uenv_ring_check((r), (src), (n));				\
-	vhx_copy_from_user(dst, src, n);				\
-})
-
 #define vhx_ring_copy_to_user(r, dst, src, n) ({			\
 	uenv_ring_check((r), (dst), (n));				\
 	vhx_copy_to_user(dst, src, n);					\
 })
 
-#define vhx_ring_read_desc(r, dst, src)					\
-	vhx_ring_copy_from_user(r, dst, src, 16)
+#define vhx_ring_read_desc(r, dst, src) ({				\
+	uenv_ring_check((r), (src), 16);				\
+	vhx_copy_from_user(dst, src, 16);				\
+})
 
 #define vhx_sort(base, n, size, cmp)	qsort(base, n, size, cmp)
 

@@ -234,8 +234,13 @@ out:
 /*
  * Take guest buffers for @need bytes: one chain, or several with MRG_RXBUF.
  * Their iovecs follow each other in r->iov.  Returns how many chains were
- * taken (*fits says whether they hold @need), 0 if the ring ran dry
+ * taken (*have says whether they hold @need), 0 if the ring ran dry
  * (nothing is kept), or a negative errno for a bad ring.
+ *
+ * A ring that runs dry while we hold every one of its entries cannot give
+ * more until we give some back, so the packet can never fit: those chains
+ * are returned, short, and the packet is dropped rather than waited for
+ * (it would hold up every packet behind it, for good).
  */
 static int vhx_net_rx_bufs(struct vhx_net_vq *nvq, u64 need,
 			   unsigned int *niov, u64 *have)
@@ -254,6 +259,8 @@ static int vhx_net_rx_bufs(struct vhx_net_vq *nvq, u64 need,
 			n++;
 			ret = -EINVAL;
 		}
+		if (!ret && n == r->num)
+			break;
 		if (ret <= 0) {
 			vhx_ring_unget(r, nvq->chains, n);
 			return ret;

@@ -57,6 +57,7 @@ struct opts {
 	bool in_order;
 	bool legacy;		/* no VERSION_1: a 10-byte header without MRG_RXBUF */
 	bool swap;		/* detach and re-attach the backends under traffic */
+	bool oversize;		/* RX: a frame too big for the ring before each */
 	bool mq;		/* two queue pairs on a multi-queue tap */
 	const char *attach;	/* --mq's pair 1: this tap's next queue */
 	const char *mode;	/* tx, rx, both */
@@ -144,6 +145,21 @@ static int packet_bind(int fd, const char *ifname)
 	return bind(fd, (struct sockaddr *)&sll, sizeof(sll)) ? -errno : 0;
 }
 
+/* The checker: a packet socket on @ifname, which also injects RX frames. */
+static int checker_open(struct net *n, const char *ifname)
+{
+	int big = 4 << 20;
+
+	n->pkt = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (n->pkt < 0)
+		return -errno;
+	setsockopt(n->pkt, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	if (ifname != n->ifname)
+		snprintf(n->ifname, sizeof(n->ifname), "%s", ifname);
+	n->ifindex = if_nametoindex(ifname);
+	return packet_bind(n->pkt, ifname);
+}
+
 /*
  * A raw packet socket as the backend, on interface A of a veth pair; the
  * checker on B.  The backend must not hear its own transmissions.
@@ -159,32 +175,12 @@ static int packet_open(struct net *n)
 		return -EINVAL;
 	*b++ = 0;
 	n->tap = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
-	n->pkt = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
-	if (n->tap < 0 || n->pkt < 0)
+	if (n->tap < 0)
 		return -errno;
 	if (setsockopt(n->tap, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)))
 		return -errno;
 	ret = packet_bind(n->tap, a);
-	if (!ret)
-		ret = packet_bind(n->pkt, b);
-	snprintf(n->ifname, sizeof(n->ifname), "%s", b);
-	n->ifindex = if_nametoindex(b);
-	return ret;
-}
-
-/* The checker: a packet socket on @ifname, which also injects RX frames. */
-static int checker_open(struct net *n, const char *ifname)
-{
-	int big = 4 << 20;
-
-	n->pkt = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
-	if (n->pkt < 0)
-		return -errno;
-	setsockopt(n->pkt, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
-	if (ifname != n->ifname)
-		snprintf(n->ifname, sizeof(n->ifname), "%s", ifname);
-	n->ifindex = if_nametoindex(ifname);
-	return packet_bind(n->pkt, ifname);
+	return ret ? ret : checker_open(n, b);
 }
 
 /*
@@ -603,6 +599,7 @@ static void run_rx_held(struct net *n)
 static void run_rx(struct net *n)
 {
 	unsigned int sent = 0, got = 0, bad = 0, stray = 0, slot = 0, bufs = 0;
+	unsigned int oversent = 0;
 	struct sockaddr_ll to = { .sll_family = AF_PACKET,
 		.sll_ifindex = n->ifindex, .sll_halen = 6 };
 	uint8_t frame[FRAME_MAX], whole[FRAME_MAX + 64];
@@ -620,6 +617,19 @@ static void run_rx(struct net *n)
 		while (sent < n->o.frames && sent - got < 64) {
 			unsigned int size = rnd(n, n->o.min_size, n->o.max_size);
 
+			/*
+			 * --rx-oversize: ahead of each frame one that all the
+			 * buffers the ring can hold cannot take.  It must be
+			 * dropped, and were it given to us in part, its
+			 * number (past any we count) would not check.
+			 */
+			if (n->o.oversize && oversent == sent) {
+				frame_fill(frame, FRAME_MAX, n->o.frames + sent);
+				if (sendto(n->pkt, frame, FRAME_MAX, MSG_DONTWAIT,
+					   (struct sockaddr *)&to, sizeof(to)) != FRAME_MAX)
+					break;
+				oversent++;
+			}
 			frame_fill(frame, size, sent);
 			if (sendto(n->pkt, frame, size, MSG_DONTWAIT,
 				   (struct sockaddr *)&to, sizeof(to)) != (ssize_t)size)
@@ -631,42 +641,51 @@ static void run_rx(struct net *n)
 			const uint8_t *b = tok;
 
 			bufs++;
-			if (!have) {
+			if (have + len > sizeof(whole)) {
+				bad++;
+				have = nb = want_bufs = 0;
+				continue;
+			}
+			memcpy(whole + have, b, len);
+			have += len;
+			nb++;
+			/*
+			 * The header may span buffers (with MRG_RXBUF, buffers
+			 * smaller than it: out of spec, but a device must cope),
+			 * so num_buffers is read once the frame's first bytes
+			 * have arrived, wherever the device put them.
+			 */
+			if (!want_bufs) {
 				struct virtio_net_hdr_mrg_rxbuf h = { 0 };
 
-				memcpy(&h, b, n->hlen);
+				if (have < n->hlen && n->o.mrg)
+					continue;
+				if (have >= n->hlen)
+					memcpy(&h, whole, n->hlen);
 				/*
 				 * Without MRG_RXBUF a frame is one buffer, and
 				 * Linux's driver ignores num_buffers; so do we,
 				 * unless asked to check that it says 1.
 				 */
 				want_bufs = n->o.mrg ? h.num_buffers : 1;
-				nb = 0;
-				if (len < n->hlen || !want_bufs ||
+				if (have < n->hlen || !want_bufs || nb > want_bufs ||
 				    (n->o.check_nb && h.num_buffers != 1 && !n->o.mrg)) {
 					bad++;
+					have = nb = want_bufs = 0;
 					continue;
 				}
-				b += n->hlen;
-				len -= n->hlen;
 			}
-			if (have + len > sizeof(whole)) {
-				bad++;
-				have = 0;
+			if (nb < want_bufs)
 				continue;
-			}
-			memcpy(whole + have, b, len);
-			have += len;
-			if (++nb < want_bufs)
-				continue;
-			if (!ours(whole, have)) {
+			if (!ours(whole + n->hlen, have - n->hlen)) {
 				stray++;
 			} else {
-				if (!n->o.bench && frame_check(whole, have, got))
+				if (!n->o.bench &&
+				    frame_check(whole + n->hlen, have - n->hlen, got))
 					bad++;
 				got++;
 			}
-			have = 0;
+			have = nb = want_bufs = 0;
 		}
 		if (r < 0)
 			bad++;
@@ -681,6 +700,10 @@ static void run_rx(struct net *n)
 	       "%s: RX %u frames %u-%u B%s: %u received in %u buffers, %u bad, %u stray, %.0f pps",
 	       n->o.name, n->o.frames, n->o.min_size, n->o.max_size,
 	       n->o.mrg ? " (mergeable)" : "", got, bufs, bad, stray, got / secs);
+	if (n->o.oversize)
+		result(oversent == n->o.frames,
+		       "%s: %u RX frames of %u B, too big for the ring, sent among them",
+		       n->o.name, oversent, FRAME_MAX);
 }
 
 /*
@@ -1148,6 +1171,8 @@ static void usage(FILE *f)
 		"  --sndbuf BYTES  the tap's send buffer (TUNSETSNDBUF)\n"
 		"  --swap          detach and re-attach the backends under traffic\n"
 		"  --held          RX frames held without buffers survive a backend swap\n"
+		"  --rx-oversize   RX: before each frame one too big for the ring (needs\n"
+		"                  --mrg and a small --rx-buf); it must be dropped\n"
 		"  --mq            two queue pairs on a multi-queue tap, both ways\n"
 		"  --name NAME     for the PASS lines\n");
 }
@@ -1181,6 +1206,7 @@ int main(int argc, char **argv)
 		{ "sndbuf", required_argument, NULL, 'S' },
 		{ "swap", no_argument, NULL, 'W' },
 		{ "held", no_argument, NULL, 'D' },
+		{ "rx-oversize", no_argument, NULL, 'Z' },
 		{ "mq", no_argument, NULL, 'U' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1220,6 +1246,7 @@ int main(int argc, char **argv)
 		case 'S': n.o.sndbuf = strtol(optarg, NULL, 0); break;
 		case 'W': n.o.swap = true; break;
 		case 'D': n.o.mode = "held"; break;
+		case 'Z': n.o.oversize = true; break;
 		case 'U': n.o.mq = true; break;
 		case 'n': n.o.name = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -1227,8 +1254,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (n.o.min_size < 60 || n.o.max_size > FRAME_MAX || n.o.ring > RX_SLOTS ||
-	    n.o.min_size > n.o.max_size || n.o.rx_buf < 16 ||
-	    n.o.rx_buf > RX_BUF_MAX) {
+	    n.o.min_size > n.o.max_size || !n.o.rx_buf ||
+	    n.o.rx_buf > RX_BUF_MAX ||
+	    /* Oversize: more than the ring, or 256 (vhx's most a packet). */
+	    (n.o.oversize && (!n.o.mrg ||
+			      n.o.rx_buf * (n.o.ring < 256 ? n.o.ring : 256) >= 12 + FRAME_MAX))) {
 		usage(stderr);
 		return 2;
 	}

@@ -2,33 +2,52 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # bench.sh [KVER]: vhx benchmarks, never pass/fail.
+# bench.sh --report DIR: print the tables of a run kept in DIR (a copy of
+# build/bench) again.
 #
 # The same guest script (tools/vhost-test/guest/bench.sh) runs in the VM
 # lane on wall clock (noisy: TCG on a shared machine; five boots, the
-# median kept), then once under "-icount shift=0,sleep=off", where guest
-# time counts guest instructions, one per nanosecond.  There, virtual
-# seconds x 1e9 / descriptors is the number of guest instructions (driver,
-# kernel and device together) per descriptor, repeatable to ~0.01% across
-# boots.  Results go to stdout and build/bench/results.txt.
+# cases both devices run in rounds of one run each), then once under
+# "-icount shift=0,sleep=off", where guest time counts guest
+# instructions, one per nanosecond.  There, virtual seconds x 1e9 /
+# descriptors is the number of guest instructions (driver, kernel and
+# device together) per descriptor, repeatable to ~0.01% across boots.
+# Results go to stdout and build/bench/results.txt.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-kver=${1:-6.1}
-krel=$(kernel_release "$kver")
-out=$VHX_ROOT/build/bench
-mkdir -p "$out"
 
-make -s -C "$VHX_ROOT" modules tools KVER="$kver" || die "build failed"
-guest=$VHX_ROOT/tools/vhost-test/guest/bench.sh
+if [ "${1:-}" = --report ]; then
+	out=${2:?usage: bench.sh --report DIR}
+	[ -f "$out/icount.txt" ] && [ -f "$out/wall-1.txt" ] || die "no bench run in $out"
+	read -r krel day kver <"$out/run" || die "no $out/run"
+	runs=$(find "$out" -maxdepth 1 -name 'wall-*.txt' | wc -l)
+else
+	kver=${1:-6.1}
+	krel=$(kernel_release "$kver")
+	day=$(date -u +%Y-%m-%d)
+	out=$VHX_ROOT/build/bench
+	mkdir -p "$out"
+	rm -f "$out"/wall-*.txt "$out/run"
 
-# Wall clock swings by a third from boot to boot under TCG: boot it
-# VHX_BENCH_WALL_RUNS times (default 5) and keep, per case, the run with
-# the median rate (wall.txt); each run's own lines are in wall-N.txt.
-runs=${VHX_BENCH_WALL_RUNS:-5}
-for r in $(seq 1 "$runs"); do
-	echo "bench: wall-clock run $r of $runs (kernel $krel)"
-	"$VHX_ROOT/tools/vhost-test/vm-run" --kver "$kver" --out "$out/wall-$r" "$guest" \
-		>"$out/wall-$r.txt" 2>&1 || { cat "$out/wall-$r.txt"; die "wall-clock run failed"; }
-done
+	make -s -C "$VHX_ROOT" modules tools KVER="$kver" || die "build failed"
+	guest=$VHX_ROOT/tools/vhost-test/guest/bench.sh
+
+	# Wall clock swings by a third from boot to boot under TCG: boot it
+	# VHX_BENCH_WALL_RUNS times (default 5); each run's lines are in
+	# wall-N.txt.
+	runs=${VHX_BENCH_WALL_RUNS:-5}
+	for r in $(seq 1 "$runs"); do
+		echo "bench: wall-clock run $r of $runs (kernel $krel)"
+		"$VHX_ROOT/tools/vhost-test/vm-run" --kver "$kver" --out "$out/wall-$r" "$guest" \
+			>"$out/wall-$r.txt" 2>&1 || { cat "$out/wall-$r.txt"; die "wall-clock run failed"; }
+	done
+	echo "bench: instruction-count run (-icount shift=0)"
+	"$VHX_ROOT/tools/vhost-test/vm-run" --kver "$kver" --icount --out "$out/icount" "$guest" \
+		>"$out/icount.txt" 2>&1 || { cat "$out/icount.txt"; die "icount run failed"; }
+	echo "$krel $day $kver" >"$out/run"
+fi
+
+# wall.txt: per case, the run with the median rate over all boots.
 for r in $(seq 1 "$runs"); do grep '^BENCH: ' "$out/wall-$r.txt"; done |
 	awk '{ name = $0; sub(/ chains=.*/, "", name); rate = $0
 	       sub(/.* chains_per_s=/, "", rate); sub(/ .*/, "", rate)
@@ -40,9 +59,6 @@ for r in $(seq 1 "$runs"); do grep '^BENCH: ' "$out/wall-$r.txt"; done |
 				     below += r[c, b] < r[c, a] || (r[c, b] == r[c, a] && b < a)
 			     if (below == int((n[c] - 1) / 2)) { print line[c, a]; break } } } }' \
 	>"$out/wall.txt"
-echo "bench: instruction-count run (-icount shift=0)"
-"$VHX_ROOT/tools/vhost-test/vm-run" --kver "$kver" --icount --out "$out/icount" "$guest" \
-	>"$out/icount.txt" 2>&1 || { cat "$out/icount.txt"; die "icount run failed"; }
 
 # bench_field N NAME FILE: field N (1 chains, 2 secs, 3 chains_per_s) of
 # the BENCH line of case NAME in FILE.  BENCH: <name> chains=N secs=S
@@ -68,23 +84,44 @@ frame_bytes() {
 }
 # gbits RATE BYTES: frames/s of BYTES each, in Gbit/s.
 gbits() { awk -v r="$1" -v b="$2" 'BEGIN { if (r) printf "%.3f", r * b * 8 / 1e9 }'; }
-# wall_ratio A B: A's rate over B's on wall clock, the median over the
-# boots of each boot's ratio.  The cases of one boot ran in the same VM
-# a minute apart at most; the same case on another boot can be a third
-# off, so medians taken case by case would pair unlike runs.
-wall_ratio() {
-	local r a b
+# wall_pairs A B: "ratio rateA rateB" on wall clock, one line per pair of
+# runs, sorted by A's rate over B's.  guest/bench.sh runs the cases both
+# devices have in rounds, one run of each device a round, next to each
+# other: the k-th run of A in a boot is paired with the k-th of B in that
+# boot.  The same case on another boot, or a minute later, can be a third
+# off, so medians taken device by device would pair unlike runs.
+wall_pairs() {
+	local r
 	for r in $(seq 1 "$runs"); do
-		a=$(bench_field 3 "$1" "$out/wall-$r.txt")
-		b=$(bench_field 3 "$2" "$out/wall-$r.txt")
-		if [ -n "$a" ] && [ -n "$b" ] && [ "$b" != 0 ]; then
-			awk -v a="$a" -v b="$b" 'BEGIN { print a / b }'
-		fi
-	done | sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", v[int((NR + 1) / 2)] }'
+		paste <(bench_field 3 "$1" "$out/wall-$r.txt") <(bench_field 3 "$2" "$out/wall-$r.txt") |
+			awk -F '\t' '$1 != "" && $2 > 0 { print $1 / $2, $1, $2 }'
+	done | sort -g
+}
+# wall_mid A B: the median pair (the ceil(n/2)-th by ratio): its ratio,
+# A's rate, B's rate.  The rates of one pair were taken a second apart, so
+# they show the ratio; each device's own median would mix boots.
+wall_mid() {
+	wall_pairs "$1" "$2" | awk '{ l[NR] = $0 } END { if (NR) print l[int((NR + 1) / 2)] }'
+}
+# wall_ci A B: a 95% confidence interval of the median ratio,
+# distribution-free (the sign test's): the k-th smallest and k-th largest
+# ratio, k the largest with P(Binomial(n, 1/2) < k) <= 2.5%.  One that
+# holds 1.0 ("0.91-1.04") says the run cannot tell the two apart.
+wall_ci() {
+	wall_pairs "$1" "$2" | awk '{ v[NR] = $1 }
+		END { n = NR; p = 0.5 ^ n; cum = 0; k = 0
+		      for (i = 0; i <= n; i++) {
+			      cum += p; if (cum > 0.025) break; k = i + 1
+			      p = p * (n - i) / (i + 1) }
+		      if (k >= 1) printf "%.2f-%.2f", v[k], v[n + 1 - k]; else printf "-" }'
+}
+# wall_ahead A B: in how many of the pairs A was the faster ("13/20").
+wall_ahead() {
+	wall_pairs "$1" "$2" | awk '{ a += $1 > 1 } END { if (NR) printf "%d/%d", a, NR }'
 }
 
 {
-	echo "vhx benchmarks, kernel $krel, $(date -u +%Y-%m-%d), command: make bench KVER=$kver"
+	echo "vhx benchmarks, kernel $krel, $day, command: make bench KVER=$kver"
 	printf '%-36s %14s %18s\n' "case" "per s (wall)" "instr each (icount)"
 	grep -o '^BENCH: .* chains=' "$out/icount.txt" | sed 's/^BENCH: //; s/ chains=$//' |
 	while IFS= read -r name; do
@@ -96,11 +133,12 @@ wall_ratio() {
 	done
 
 	# vhx-net against vhost-net, same VM, same run: > 1 means vhx is ahead.
-	# Split rings, and in_order where vhost-net has it (6.17 on).  The
-	# wall-clock ratio is the median of the per-boot ratios.
+	# Split rings, and in_order where vhost-net has it (6.17 on).  Wall
+	# clock: the median pair of runs (its rates as Gbit/s, its ratio), the
+	# median's 95% interval, and in how many pairs vhx-net was the faster.
 	echo
-	printf '%-26s %11s %13s %22s %24s\n' "net case" "vhx Gbit/s" "vhost Gbit/s" \
-		"pps vhx/vhost (wall)" "instr vhost/vhx (icount)"
+	printf '%-26s %11s %13s %22s %11s %10s %25s\n' "net case" "vhx Gbit/s" "vhost Gbit/s" \
+		"pps vhx/vhost (wall)" "95% CI" "vhx ahead" "instr vhost/vhx (icount)"
 	grep -o '^BENCH: vhost-net .* chains=' "$out/icount.txt" |
 		sed 's/^BENCH: vhost-net //; s/ chains=$//' |
 	while IFS= read -r c; do
@@ -109,10 +147,12 @@ wall_ratio() {
 		hi=$(awk -v s="$(bench_field 2 "vhost-net $c" "$out/icount.txt")" \
 			-v n="$(bench_field 1 "vhost-net $c" "$out/icount.txt")" 'BEGIN { print s / n }')
 		bytes=$(frame_bytes "$c")
-		printf '%-26s %11s %13s %22s %24s\n' "$c" \
-			"$(gbits "$(bench_field 3 "vhx-net $c" "$out/wall.txt")" "$bytes")" \
-			"$(gbits "$(bench_field 3 "vhost-net $c" "$out/wall.txt")" "$bytes")" \
-			"$(wall_ratio "vhx-net $c" "vhost-net $c")" \
+		read -r mr ma mb < <(wall_mid "vhx-net $c" "vhost-net $c")
+		printf '%-26s %11s %13s %22s %11s %10s %25s\n' "$c" \
+			"$(gbits "${ma:-}" "$bytes")" "$(gbits "${mb:-}" "$bytes")" \
+			"$(ratio "${mr:-}" 1)" \
+			"$(wall_ci "vhx-net $c" "vhost-net $c")" \
+			"$(wall_ahead "vhx-net $c" "vhost-net $c")" \
 			"$(awk -v a="$hi" -v b="$vi" 'BEGIN { if (b) printf "%.2f", a / b }')"
 	done
 
@@ -132,7 +172,8 @@ wall_ratio() {
 		b=$(ipd "$c [packed+in_order]")
 		v=
 		if [[ $c == vhx-net* ]]; then
-			v=$(wall_ratio "$c [packed+in_order]" "vhost-net ${c#vhx-net }")
+			v=$(ratio "$(wall_mid "$c [packed+in_order]" "vhost-net ${c#vhx-net }" |
+				cut -d' ' -f1)" 1)
 		fi
 		printf '%-20s %8.0f %8.0f %9.0f %16.0f %12s %16s\n' "$c" "${s:-0}" "${p:-0}" \
 			"${i:-0}" "${b:-0}" "$(ratio "$b" "$s")" "${v:--}"

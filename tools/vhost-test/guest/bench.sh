@@ -60,29 +60,54 @@ done
 
 nf=${VHX_BENCH_FRAMES:-30000}
 net=(chrt --batch 0 "$VHX_ROOT/build/tools/vhx-netdrv")
+# Wall clock only: each case that both devices run, ROUNDS times in a
+# row, the order turned every round (vhx, vhost; vhost, vhx; ...), after
+# one run of each that is not counted.  Host load drifts over seconds: two
+# runs next to each other meet the same conditions, and turning the order
+# puts neither device first every time.  The first run of a case in a
+# boot can be slow (at 64 KiB the first pair was its boot's lowest ratio
+# in three boots of five, by up to half), so the case warms up first.
+# scripts/bench.sh pairs the k-th run of one device with the k-th
+# of the other.  Under icount every repeat would count the same: one
+# round, no warm-up (the instruction counts were always taken cold).
+rounds=${VHX_BENCH_ROUNDS:-6}
+[ -n "${VHX_ICOUNT:-}" ] && rounds=1
+# both NAME ARGS...: NAME (e.g. "tx 60B", suffixed by the device) on
+# vhx-net and vhost-net, ROUNDS times each, alternating.
+both() {
+	local name=$1 k dev order
+	shift
+	if [ "$rounds" -gt 1 ]; then
+		for dev in vhx-net vhost-net; do
+			"${net[@]}" --bench --device "/dev/$dev" "$@" --name warm-up >/dev/null 2>&1
+		done
+	fi
+	for k in $(seq 1 "$rounds"); do
+		order="vhx-net vhost-net"
+		[ $((k % 2)) = 0 ] && order="vhost-net vhx-net"
+		for dev in $order; do
+			"${net[@]}" --bench --device "/dev/$dev" "$@" --name "$dev${name:+ $name}" 2>&1 |
+				grep -E '^(BENCH|FAIL)'
+		done
+	done
+}
 for size in 60 1514; do
 	for dir in tx rx; do
-		for dev in vhx-net vhost-net; do
-			"${net[@]}" --bench --device "/dev/$dev" --mode $dir --mrg --event-idx \
-				--min-size $size --max-size $size --frames "$nf" \
-				--name "$dev $dir ${size}B" 2>&1 | grep -E '^(BENCH|FAIL)'
-		done
+		args=(--mode "$dir" --mrg --event-idx --min-size "$size" --max-size "$size" --frames "$nf")
+		both "$dir ${size}B" "${args[@]}"
 		for layout in "${LAYOUTS[@]:1}"; do
-			devs=vhx-net
+			# shellcheck disable=SC2206
+			largs=("${args[@]}" ${layout#*:})
 			if [ "${layout%%:*}" = in_order ] && vhost_has_in_order; then
-				devs="vhx-net vhost-net"
-			fi
-			for dev in $devs; do
-				# shellcheck disable=SC2086
-				"${net[@]}" --bench --device "/dev/$dev" --mode $dir --mrg --event-idx \
-					--min-size $size --max-size $size --frames "$nf" ${layout#*:} \
-					--name "$dev $dir ${size}B [${layout%%:*}]" 2>&1 |
+				both "$dir ${size}B [in_order]" "${largs[@]}"
+			else
+				"${net[@]}" --bench --device /dev/vhx-net "${largs[@]}" \
+					--name "vhx-net $dir ${size}B [${layout%%:*}]" 2>&1 |
 					grep -E '^(BENCH|FAIL)'
-			done
+			fi
 		done
 	done
 done
-for dev in vhx-net vhost-net; do
-	"${net[@]}" --bench --device "/dev/$dev" --gso --event-idx --frames "$((nf / 15))" \
-		--name "$dev" 2>&1 | grep -E '^(BENCH|FAIL)'
-done
+# One run sends and receives (vhx-netdrv names its lines "<dev> tx 64KiB"
+# and "<dev> rx 64KiB").
+both "" --gso --event-idx --frames "$((nf / 15))"

@@ -97,27 +97,25 @@ wall_pairs() {
 			awk -F '\t' '$1 != "" && $2 > 0 { print $1 / $2, $1, $2 }'
 	done | sort -g
 }
-# wall_mid A B: the median pair (the ceil(n/2)-th by ratio): its ratio,
-# A's rate, B's rate.  The rates of one pair were taken a second apart, so
-# they show the ratio; each device's own median would mix boots.
-wall_mid() {
-	wall_pairs "$1" "$2" | awk '{ l[NR] = $0 } END { if (NR) print l[int((NR + 1) / 2)] }'
-}
-# wall_ci A B: a 95% confidence interval of the median ratio,
-# distribution-free (the sign test's): the k-th smallest and k-th largest
-# ratio, k the largest with P(Binomial(n, 1/2) < k) <= 2.5%.  One that
-# holds 1.0 ("0.91-1.04") says the run cannot tell the two apart.
-wall_ci() {
-	wall_pairs "$1" "$2" | awk '{ v[NR] = $1 }
-		END { n = NR; p = 0.5 ^ n; cum = 0; k = 0
+# wall_stats A B: from those pairs, in one line: the median pair (the
+# ceil(n/2)-th by ratio: its ratio, A's rate, B's rate; the rates of one
+# pair were taken a second apart, so they show the ratio, where each
+# device's own median would mix boots), a 95% confidence interval of the
+# median ratio, and in how many pairs A was the faster ("13/20").  The
+# interval is distribution-free (the sign test's): the k-th smallest and
+# k-th largest ratio, k the largest with P(Binomial(n, 1/2) < k) <= 2.5%.
+# One that holds 1.0 ("0.91-1.04") says the run cannot tell the two apart.
+# Nothing is printed without pairs.
+wall_stats() {
+	wall_pairs "$1" "$2" | awk '{ v[NR] = $1; l[NR] = $0; a += $1 > 1 }
+		END { n = NR; if (!n) exit
+		      p = 0.5 ^ n; cum = 0; k = 0
 		      for (i = 0; i <= n; i++) {
 			      cum += p; if (cum > 0.025) break; k = i + 1
 			      p = p * (n - i) / (i + 1) }
-		      if (k >= 1) printf "%.2f-%.2f", v[k], v[n + 1 - k]; else printf "-" }'
-}
-# wall_ahead A B: in how many of the pairs A was the faster ("13/20").
-wall_ahead() {
-	wall_pairs "$1" "$2" | awk '{ a += $1 > 1 } END { if (NR) printf "%d/%d", a, NR }'
+		      split(l[int((n + 1) / 2)], m, " ")
+		      ci = k >= 1 ? sprintf("%.2f-%.2f", v[k], v[n + 1 - k]) : "-"
+		      printf "%.2f %s %s %s %d/%d\n", m[1], m[2], m[3], ci, a, n }'
 }
 
 {
@@ -147,12 +145,10 @@ wall_ahead() {
 		hi=$(awk -v s="$(bench_field 2 "vhost-net $c" "$out/icount.txt")" \
 			-v n="$(bench_field 1 "vhost-net $c" "$out/icount.txt")" 'BEGIN { print s / n }')
 		bytes=$(frame_bytes "$c")
-		read -r mr ma mb < <(wall_mid "vhx-net $c" "vhost-net $c")
+		mr= ma= mb= ci= ahead=
+		read -r mr ma mb ci ahead < <(wall_stats "vhx-net $c" "vhost-net $c")
 		printf '%-26s %11s %13s %22s %11s %10s %25s\n' "$c" \
-			"$(gbits "${ma:-}" "$bytes")" "$(gbits "${mb:-}" "$bytes")" \
-			"$(ratio "${mr:-}" 1)" \
-			"$(wall_ci "vhx-net $c" "vhost-net $c")" \
-			"$(wall_ahead "vhx-net $c" "vhost-net $c")" \
+			"$(gbits "$ma" "$bytes")" "$(gbits "$mb" "$bytes")" "$mr" "$ci" "$ahead" \
 			"$(awk -v a="$hi" -v b="$vi" 'BEGIN { if (b) printf "%.2f", a / b }')"
 	done
 
@@ -172,8 +168,7 @@ wall_ahead() {
 		b=$(ipd "$c [packed+in_order]")
 		v=
 		if [[ $c == vhx-net* ]]; then
-			v=$(ratio "$(wall_mid "$c [packed+in_order]" "vhost-net ${c#vhx-net }" |
-				cut -d' ' -f1)" 1)
+			v=$(wall_stats "$c [packed+in_order]" "vhost-net ${c#vhx-net }" | cut -d' ' -f1)
 		fi
 		printf '%-20s %8.0f %8.0f %9.0f %16.0f %12s %16s\n' "$c" "${s:-0}" "${p:-0}" \
 			"${i:-0}" "${b:-0}" "$(ratio "$b" "$s")" "${v:--}"

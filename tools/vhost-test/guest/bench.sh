@@ -72,22 +72,29 @@ net=(chrt --batch 0 "$VHX_ROOT/build/tools/vhx-netdrv")
 # round, no warm-up (the instruction counts were always taken cold).
 rounds=${VHX_BENCH_ROUNDS:-6}
 [ -n "${VHX_ICOUNT:-}" ] && rounds=1
-# both NAME ARGS...: NAME (e.g. "tx 60B", suffixed by the device) on
-# vhx-net and vhost-net, ROUNDS times each, alternating.
+# netbench DEV NAME ARGS...: one run on /dev/DEV, its lines named "DEV
+# NAME" (just DEV if NAME is empty).
+netbench() {
+	local dev=$1 name=$2
+	shift 2
+	"${net[@]}" --bench --device "/dev/$dev" "$@" --name "$dev${name:+ $name}" 2>&1 |
+		grep -E '^(BENCH|FAIL)'
+}
+# both NAME ARGS...: NAME (e.g. "tx 60B") on vhx-net and vhost-net,
+# ROUNDS times each, alternating.
 both() {
 	local name=$1 k dev order
 	shift
 	if [ "$rounds" -gt 1 ]; then
 		for dev in vhx-net vhost-net; do
-			"${net[@]}" --bench --device "/dev/$dev" "$@" --name warm-up >/dev/null 2>&1
+			netbench "$dev" warm-up "$@" >/dev/null
 		done
 	fi
 	for k in $(seq 1 "$rounds"); do
 		order="vhx-net vhost-net"
 		[ $((k % 2)) = 0 ] && order="vhost-net vhx-net"
 		for dev in $order; do
-			"${net[@]}" --bench --device "/dev/$dev" "$@" --name "$dev${name:+ $name}" 2>&1 |
-				grep -E '^(BENCH|FAIL)'
+			netbench "$dev" "$name" "$@"
 		done
 	done
 }
@@ -101,9 +108,7 @@ for size in 60 1514; do
 			if [ "${layout%%:*}" = in_order ] && vhost_has_in_order; then
 				both "$dir ${size}B [in_order]" "${largs[@]}"
 			else
-				"${net[@]}" --bench --device /dev/vhx-net "${largs[@]}" \
-					--name "vhx-net $dir ${size}B [${layout%%:*}]" 2>&1 |
-					grep -E '^(BENCH|FAIL)'
+				netbench vhx-net "$dir ${size}B [${layout%%:*}]" "${largs[@]}"
 			fi
 		done
 	done

@@ -42,6 +42,7 @@ void vhx_ring_error(struct vhx_ring *r, const char *fmt, ...)
 	struct va_format vaf;
 	va_list args;
 
+	lockdep_assert_held(&vq->mutex);
 	if (__ratelimit(&rs)) {
 		va_start(args, fmt);
 		vaf.fmt = fmt;
@@ -61,6 +62,7 @@ static void vhx_vq_reset(struct vhx_vq *vq)
 
 	kvfree(vq->ring.ids);
 	memset(&vq->ring, 0, sizeof(vq->ring));
+	vq->ring.lock = &vq->mutex;
 	vq->ring.iov = iov;
 	vq->ring.log = log;
 	/* A fresh packed ring starts in lap 1 on both sides. */
@@ -95,6 +97,7 @@ int vhx_dev_init(struct vhx_dev *dev, const struct vhx_dev_ops *ops,
 		vq->dev = dev;
 		vq->index = i;
 		mutex_init(&vq->mutex);
+		atomic_set(&vq->lockers, 0);
 		vq->ring.iov = kmalloc_array(VHX_IOV_MAX, sizeof(*vq->ring.iov),
 					     GFP_KERNEL);
 		vq->ring.log = kmalloc_array(VHX_IOV_MAX, sizeof(*vq->ring.log),
@@ -130,6 +133,35 @@ static void vhx_vq_release(struct vhx_vq *vq)
 	vhx_replace_ctx(&vq->error_ctx, NULL);
 }
 
+/*
+ * Make @file (an eventfd, or NULL) the device's log eventfd, taking over
+ * the caller's reference.  Each queue gets its own reference to the
+ * context, swapped in under the queue's lock, which the worker holds
+ * while it signals: once a queue's swap is done the worker cannot see the
+ * old context there, and only then is that queue's reference dropped.
+ */
+static void vhx_dev_set_log_file(struct vhx_dev *dev, struct file *file)
+{
+	unsigned int i;
+
+	might_sleep();
+	for (i = 0; i < dev->nvqs; i++) {
+		struct vhx_vq *vq = dev->vqs[i];
+		struct eventfd_ctx *ctx = file ? eventfd_ctx_fileget(file) : NULL;
+		struct eventfd_ctx *old;
+
+		vhx_vq_lock(vq);
+		old = vq->log_ctx;
+		vq->log_ctx = ctx;
+		vhx_vq_unlock(vq);
+		if (old)
+			eventfd_ctx_put(old);
+	}
+	if (dev->log_file)
+		fput(dev->log_file);
+	dev->log_file = file;
+}
+
 /* Everything but the virtqueues' memory; the device may be owned again. */
 static void vhx_dev_release_owner(struct vhx_dev *dev)
 {
@@ -138,7 +170,7 @@ static void vhx_dev_release_owner(struct vhx_dev *dev)
 	for (i = 0; i < dev->nvqs; i++)
 		vhx_vq_release(dev->vqs[i]);
 	vhx_worker_stop(dev);
-	vhx_replace_ctx(&dev->log_ctx, NULL);
+	vhx_dev_set_log_file(dev, NULL);
 	dev->log_base = NULL;
 	kvfree(dev->mem);
 	dev->mem = NULL;
@@ -175,6 +207,7 @@ static long vhx_dev_set_owner(struct vhx_dev *dev)
 {
 	int ret;
 
+	lockdep_assert_held(&dev->mutex);
 	if (dev->mm)
 		return -EBUSY;
 	dev->mm = get_task_mm(current);
@@ -212,6 +245,7 @@ static void vhx_vq_sync(struct vhx_vq *vq)
 	struct vhx_dev *dev = vq->dev;
 	bool log = dev->acked_features & (1ULL << VHX_F_LOG_ALL);
 
+	lockdep_assert_held(&vq->mutex);
 	vq->acked_features = dev->acked_features;
 	vq->ring.event_idx = dev->acked_features &
 			     (1ULL << VIRTIO_RING_F_EVENT_IDX);
@@ -228,9 +262,9 @@ static void vhx_dev_sync(struct vhx_dev *dev)
 	unsigned int i;
 
 	for (i = 0; i < dev->nvqs; i++) {
-		mutex_lock(&dev->vqs[i]->mutex);
+		vhx_vq_lock(dev->vqs[i]);
 		vhx_vq_sync(dev->vqs[i]);
-		mutex_unlock(&dev->vqs[i]->mutex);
+		vhx_vq_unlock(dev->vqs[i]);
 	}
 }
 
@@ -241,15 +275,16 @@ static bool vhx_dev_running(struct vhx_dev *dev)
 	unsigned int i;
 
 	for (i = 0; i < dev->nvqs && !running; i++) {
-		mutex_lock(&dev->vqs[i]->mutex);
+		vhx_vq_lock(dev->vqs[i]);
 		running = dev->vqs[i]->private_data;
-		mutex_unlock(&dev->vqs[i]->mutex);
+		vhx_vq_unlock(dev->vqs[i]);
 	}
 	return running;
 }
 
 static long vhx_set_features(struct vhx_dev *dev, u64 features)
 {
+	lockdep_assert_held(&dev->mutex);
 	if (features & ~dev->features)
 		return -EOPNOTSUPP;
 	if (((features ^ dev->acked_features) & (1ULL << VIRTIO_F_RING_PACKED)) &&
@@ -290,6 +325,7 @@ static long vhx_dev_features_ioctl(struct vhx_dev *dev, unsigned int ioctl,
 				return -EFAULT;
 			if (fatal_signal_pending(current))
 				return -EINTR;
+			cond_resched();
 		}
 		return 0;
 	case VHX_SET_FEATURES_ARRAY:
@@ -307,6 +343,7 @@ static long vhx_dev_features_ioctl(struct vhx_dev *dev, unsigned int ioctl,
 				return -EOPNOTSUPP;
 			if (fatal_signal_pending(current))
 				return -EINTR;
+			cond_resched();
 		}
 		return vhx_set_features(dev, features);
 	case VHX_GET_BACKEND_FEATURES:
@@ -344,6 +381,7 @@ static long vhx_set_mem_table(struct vhx_dev *dev,
 	unsigned int i;
 	int ret;
 
+	lockdep_assert_held(&dev->mutex);
 	if (copy_from_user(&hdr, argp, sizeof(hdr)))
 		return -EFAULT;
 	if (hdr.padding)
@@ -402,6 +440,7 @@ static long vhx_set_log_base(struct vhx_dev *dev, u64 __user *argp)
 	void __user *base;
 	u64 addr;
 
+	lockdep_assert_held(&dev->mutex);
 	if (get_user(addr, argp))
 		return -EFAULT;
 	if ((unsigned long)addr != addr)
@@ -423,15 +462,18 @@ static struct eventfd_ctx *vhx_eventfd(int fd)
 
 static long vhx_set_log_fd(struct vhx_dev *dev, int __user *argp)
 {
-	struct eventfd_ctx *ctx;
+	struct file *file = NULL;
 	int fd;
 
+	lockdep_assert_held(&dev->mutex);
 	if (get_user(fd, argp))
 		return -EFAULT;
-	ctx = vhx_eventfd(fd);
-	if (IS_ERR(ctx))
-		return PTR_ERR(ctx);
-	vhx_replace_ctx(&dev->log_ctx, ctx);
+	if (fd != VHX_FILE_UNBIND) {
+		file = eventfd_fget(fd);
+		if (IS_ERR(file))
+			return PTR_ERR(file);
+	}
+	vhx_dev_set_log_file(dev, file);
 	return 0;
 }
 
@@ -441,6 +483,7 @@ static long vhx_set_vring_addr(struct vhx_vq *vq,
 	struct vhx_vring_addr a;
 	struct vhx_ring r;
 
+	lockdep_assert_held(&vq->mutex);
 	if (copy_from_user(&a, argp, sizeof(a)))
 		return -EFAULT;
 	if (a.flags & ~(1U << VHX_VRING_F_LOG))
@@ -473,6 +516,7 @@ static long vhx_set_vring_kick(struct vhx_vq *vq, int fd, bool *flush)
 	struct file *file = NULL, *old;
 	int ret = 0;
 
+	lockdep_assert_held(&vq->mutex);
 	if (fd != VHX_FILE_UNBIND) {
 		file = eventfd_fget(fd);
 		if (IS_ERR(file))
@@ -499,6 +543,7 @@ static long vhx_get_stopped_state(struct vhx_vq *vq,
 				  struct vhx_vring_state __user *argp,
 				  struct vhx_vring_state *s)
 {
+	lockdep_assert_held(&vq->mutex);
 	if (copy_from_user(s, argp, sizeof(*s)))
 		return -EFAULT;
 	return vq->private_data ? -EBUSY : 0;
@@ -553,6 +598,7 @@ static long vhx_vring_ioctl(struct vhx_dev *dev, unsigned int ioctl,
 	u32 idx;
 	long ret = 0;
 
+	lockdep_assert_held(&dev->mutex);
 	switch (ioctl) {
 	case VHX_SET_VRING_NUM:
 	case VHX_SET_VRING_ADDR:
@@ -575,7 +621,7 @@ static long vhx_vring_ioctl(struct vhx_dev *dev, unsigned int ioctl,
 	idx = array_index_nospec(idx, dev->nvqs);
 	vq = dev->vqs[idx];
 
-	mutex_lock(&vq->mutex);
+	vhx_vq_lock(vq);
 	switch (ioctl) {
 	case VHX_SET_VRING_NUM:
 		ret = vhx_set_vring_num(vq, argp);
@@ -624,7 +670,7 @@ static long vhx_vring_ioctl(struct vhx_dev *dev, unsigned int ioctl,
 			ret = -EFAULT;
 		break;
 	}
-	mutex_unlock(&vq->mutex);
+	vhx_vq_unlock(vq);
 	if (flush)
 		vhx_dev_flush(dev);
 	return ret;
@@ -715,7 +761,8 @@ int vhx_vq_start(struct vhx_vq *vq, void *backend)
 {
 	int ret = 0;
 
-	mutex_lock(&vq->mutex);
+	might_sleep();
+	vhx_vq_lock(vq);
 	if (vq->private_data)
 		goto out;
 	if (!vq->ring.num) {
@@ -732,7 +779,7 @@ int vhx_vq_start(struct vhx_vq *vq, void *backend)
 	if (!ret)
 		vq->private_data = backend;
 out:
-	mutex_unlock(&vq->mutex);
+	vhx_vq_unlock(vq);
 	if (!ret)
 		vhx_work_queue(vq->dev, &vq->poll.work);
 	return ret;
@@ -741,9 +788,10 @@ out:
 /* Detach the backend; when this returns the worker has let go of it. */
 void vhx_vq_stop(struct vhx_vq *vq)
 {
-	mutex_lock(&vq->mutex);
+	might_sleep();
+	vhx_vq_lock(vq);
 	vq->private_data = NULL;
-	mutex_unlock(&vq->mutex);
+	vhx_vq_unlock(vq);
 	vhx_dev_flush(vq->dev);
 }
 
@@ -752,6 +800,7 @@ void vhx_vq_flush_used(struct vhx_vq *vq)
 {
 	struct vhx_ring *r = &vq->ring;
 
+	lockdep_assert_held(&vq->mutex);
 	if (vq->nused && !vhx_ring_add_used(r, vq->used, vq->nused) &&
 	    vhx_ring_should_signal(r) && vq->call_ctx) {
 		vhx_eventfd_signal(vq->call_ctx);
@@ -760,8 +809,8 @@ void vhx_vq_flush_used(struct vhx_vq *vq)
 	vq->nused = 0;
 	if (r->logged) {
 		r->logged = false;
-		if (vq->dev->log_ctx)
-			vhx_eventfd_signal(vq->dev->log_ctx);
+		if (vq->log_ctx)
+			vhx_eventfd_signal(vq->log_ctx);
 	}
 }
 
@@ -773,6 +822,7 @@ bool vhx_vq_over_weight(struct vhx_vq *vq, unsigned int chains, u64 bytes)
 {
 	struct vhx_dev *dev = vq->dev;
 
+	lockdep_assert_held(&vq->mutex);
 	if (chains < dev->weight && bytes < dev->byte_weight)
 		return false;
 	vhx_work_queue(dev, &vq->poll.work);
@@ -787,12 +837,15 @@ bool vhx_vq_over_weight(struct vhx_vq *vq, unsigned int chains, u64 bytes)
  * stay off meanwhile, which is the point: a guest that sends steadily
  * finds the device awake and never exits to kick it.  The spin gives way
  * to anything that deserves the CPU more: other queued work, a reschedule
- * request, a signal (the owner being killed).  Runs under vq->mutex.
+ * request, a signal (the owner being killed), and anyone waiting for this
+ * queue's mutex (vhx_vq_lock(): an ioctl, a statistics reader), which we
+ * hold while we spin.  Runs under vq->mutex.
  */
 bool vhx_vq_busy_poll(struct vhx_vq *vq, bool (*ready)(struct vhx_vq *vq))
 {
 	u64 end;
 
+	lockdep_assert_held(&vq->mutex);
 	if (!vq->busyloop_timeout)
 		return false;
 	end = local_clock() + (u64)vq->busyloop_timeout * NSEC_PER_USEC;
@@ -800,7 +853,7 @@ bool vhx_vq_busy_poll(struct vhx_vq *vq, bool (*ready)(struct vhx_vq *vq))
 		if (ready(vq))
 			return true;
 		if (need_resched() || signal_pending(current) ||
-		    !llist_empty(&vq->dev->work_list))
+		    vhx_dev_has_work(vq->dev) || atomic_read(&vq->lockers))
 			break;
 		cpu_relax();
 	} while (local_clock() < end);
@@ -818,6 +871,7 @@ bool vhx_vq_idle(struct vhx_vq *vq, bool (*ready)(struct vhx_vq *vq))
 {
 	struct vhx_ring *r = &vq->ring;
 
+	lockdep_assert_held(&vq->mutex);
 	vhx_vq_flush_used(vq);
 	if (ready && vhx_vq_busy_poll(vq, ready))
 		return true;
@@ -830,5 +884,6 @@ bool vhx_vq_idle(struct vhx_vq *vq, bool (*ready)(struct vhx_vq *vq))
 /* For busy polling: has the guest made buffers available we have not taken? */
 bool vhx_vq_avail_pending(struct vhx_vq *vq)
 {
+	lockdep_assert_held(&vq->mutex);
 	return vhx_ring_avail_pending(&vq->ring);
 }

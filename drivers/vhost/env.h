@@ -20,6 +20,9 @@
 
 #include <linux/compiler.h>
 #include <linux/errno.h>
+#include <linux/lockdep.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/sort.h>
 #include <linux/string.h>
 #include <linux/types.h>
@@ -29,6 +32,12 @@
 #include <uapi/linux/vhost_types.h>
 #include <uapi/linux/virtio_config.h>
 #include <uapi/linux/virtio_ring.h>
+
+/* A long copy gives the CPU away where it should. */
+#define vhx_cond_resched()	cond_resched()
+
+/* Lockdep's check that the caller holds the ring's lock (ring.h). */
+#define vhx_ring_assert_held(r)	lockdep_assert_held((r)->lock)
 
 #define vhx_get_user(x, ptr)	(get_user(x, ptr) ? -EFAULT : 0)
 #define vhx_put_user(x, ptr)	(put_user(x, ptr) ? -EFAULT : 0)

@@ -64,6 +64,14 @@ enum {
 /* Most guest buffers one received packet may be spread over. */
 #define VHX_NET_MAX_MERGE	256
 
+/*
+ * The longest frame a guest may send, after the header the socket reads:
+ * 64 KiB of GSO payload and headers, with an Ethernet and a VLAN header
+ * on top.  A longer TX chain is no frame at all, and we never let a
+ * socket see it: tun takes the length of what it is handed in an int.
+ */
+#define VHX_NET_MAX_FRAME	(65536 + VLAN_ETH_HLEN)
+
 struct vhx_net_vq {
 	struct vhx_vq vq;
 	struct file *file;		/* the backend; holds the socket */
@@ -96,6 +104,7 @@ static int vhx_net_peek_len(struct vhx_net_vq *nvq, struct socket *sock)
 	unsigned long flags;
 	int len = 0;
 
+	lockdep_assert_held(&nvq->vq.mutex);
 	if (nvq->rxq->ring)
 		return vhx_net_rxq_peek(nvq->rxq);
 	if (sock->ops->peek_len)
@@ -132,6 +141,7 @@ static void vhx_net_tx_push(struct vhx_net_vq *nvq, struct socket *sock,
 	unsigned int n;
 	u64 bytes;
 
+	lockdep_assert_held(&nvq->vq.mutex);
 	if (!b || !b->n)
 		return;
 	n = b->n;
@@ -184,6 +194,15 @@ static void vhx_net_tx(struct vhx_net_vq *nvq)
 			break;
 		}
 		len = c.out_len - nvq->vhx_hlen;
+		if (len > nvq->sock_hlen + VHX_NET_MAX_FRAME) {
+			vhx_ring_error(r, "TX chain %u: %llu bytes, longer than any frame",
+				       c.head, c.out_len);
+			vq->stats.dropped++;
+			vhx_vq_add_used(vq, c.head, 0);
+			if (vhx_vq_over_weight(vq, ++chains, bytes))
+				break;
+			continue;
+		}
 		iov_iter_init(&msg.msg_iter, ITER_SOURCE, r->iov, c.out, c.out_len);
 		iov_iter_advance(&msg.msg_iter, nvq->vhx_hlen);
 		if (batch) {
@@ -249,6 +268,7 @@ static int vhx_net_rx_bufs(struct vhx_net_vq *nvq, u64 need,
 	unsigned int n = 0, iov = 0, log = 0;
 	int ret;
 
+	lockdep_assert_held(&nvq->vq.mutex);
 	*have = 0;
 	while (*have < need && n < VHX_NET_MAX_MERGE && iov < VHX_IOV_MAX / 2) {
 		struct vhx_chain *c = &nvq->chains[n];
@@ -327,6 +347,7 @@ static int vhx_net_rx_one(struct vhx_net_vq *nvq, struct socket *sock,
 	u64 left;
 	int ret, i;
 
+	lockdep_assert_held(&nvq->vq.mutex);
 	iov_iter_init(&msg.msg_iter, ITER_DEST, r->iov, niov, have);
 	if (nvq->vhx_hlen)
 		iov_iter_advance(&msg.msg_iter, nvq->vhx_hlen);
@@ -480,9 +501,9 @@ static void vhx_net_detach(struct vhx_net_vq *nvq)
 	vhx_poll_stop(&nvq->sock_poll);
 	if (nvq->rxq) {
 		/* Frames taken from the tap and not received go back to it. */
-		mutex_lock(&nvq->vq.mutex);
+		vhx_vq_lock(&nvq->vq);
 		vhx_net_rxq_detach(nvq->rxq);
-		mutex_unlock(&nvq->vq.mutex);
+		vhx_vq_unlock(&nvq->vq);
 	}
 	if (nvq->file)
 		fput(nvq->file);
@@ -553,11 +574,11 @@ static void vhx_net_set_hlen(struct vhx_net *n)
 	for (i = 0; i < VHX_NET_NVQS; i++) {
 		struct vhx_net_vq *nvq = &n->vqs[i];
 
-		mutex_lock(&nvq->vq.mutex);
+		vhx_vq_lock(&nvq->vq);
 		nvq->vhx_hlen = ours ? hdr : 0;
 		nvq->sock_hlen = ours ? 0 : hdr;
 		nvq->mergeable = f & (1ULL << VIRTIO_NET_F_MRG_RXBUF);
-		mutex_unlock(&nvq->vq.mutex);
+		vhx_vq_unlock(&nvq->vq);
 	}
 }
 

@@ -24,6 +24,7 @@ int vhx_log_range(struct vhx_ring *r, u64 gpa, u64 len)
 {
 	u64 page, last;
 
+	vhx_ring_assert_held(r);
 	if (!len || !r->log_base)
 		return 0;
 	if (gpa > ~0ULL - (len - 1))
@@ -109,6 +110,7 @@ static void vhx_chain_begin(struct vhx_chain *c, unsigned int iov_off,
  */
 int vhx_ring_start(struct vhx_ring *r)
 {
+	vhx_ring_assert_held(r);
 	r->signalled_used_valid = false;
 	return r->packed ? vhx_packed_start(r) : vhx_split_start(r);
 }
@@ -131,6 +133,7 @@ int vhx_ring_get(struct vhx_ring *r, struct vhx_chain *c)
 int vhx_ring_get_at(struct vhx_ring *r, struct vhx_chain *c,
 		    unsigned int iov_off, unsigned int log_off)
 {
+	vhx_ring_assert_held(r);
 	if (iov_off >= VHX_IOV_MAX || log_off > iov_off)
 		return -ENOBUFS;
 	vhx_chain_begin(c, iov_off, log_off);
@@ -144,6 +147,7 @@ int vhx_ring_get_at(struct vhx_ring *r, struct vhx_chain *c,
 void vhx_ring_unget(struct vhx_ring *r, const struct vhx_chain *c,
 		    unsigned int n)
 {
+	vhx_ring_assert_held(r);
 	if (!n)
 		return;
 	if (r->packed)
@@ -156,6 +160,7 @@ void vhx_ring_unget(struct vhx_ring *r, const struct vhx_chain *c,
 int vhx_ring_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
 		      unsigned int n)
 {
+	vhx_ring_assert_held(r);
 	if (!n)
 		return 0;
 	if (n > r->num)
@@ -167,6 +172,7 @@ int vhx_ring_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
 /* Does the guest want an interrupt for what we just used? */
 bool vhx_ring_should_signal(struct vhx_ring *r)
 {
+	vhx_ring_assert_held(r);
 	/* Our used entries must be visible before we read its wishes. */
 	smp_mb();
 	return r->packed ? vhx_packed_should_signal(r) :
@@ -176,6 +182,7 @@ bool vhx_ring_should_signal(struct vhx_ring *r)
 /* Ask the guest not to kick us: we are going to look at the ring anyway. */
 void vhx_ring_disable_notify(struct vhx_ring *r)
 {
+	vhx_ring_assert_held(r);
 	if (r->packed)
 		vhx_packed_disable_notify(r);
 	else
@@ -190,6 +197,7 @@ void vhx_ring_disable_notify(struct vhx_ring *r)
  */
 int vhx_ring_enable_notify(struct vhx_ring *r)
 {
+	vhx_ring_assert_held(r);
 	return r->packed ? vhx_packed_enable_notify(r) :
 			   vhx_split_enable_notify(r);
 }
@@ -201,6 +209,7 @@ int vhx_ring_enable_notify(struct vhx_ring *r)
  */
 bool vhx_ring_avail_pending(struct vhx_ring *r)
 {
+	vhx_ring_assert_held(r);
 	return r->packed ? vhx_packed_avail_pending(r) :
 			   vhx_split_avail_pending(r);
 }
@@ -215,6 +224,7 @@ int vhx_ring_log_chain(struct vhx_ring *r, const struct vhx_chain *c,
 	const struct vhx_log_span *span;
 	unsigned int i;
 
+	vhx_ring_assert_held(r);
 	if (!r->log || !r->log_base)
 		return 0;
 	span = r->log + c->log_off;
@@ -265,6 +275,7 @@ void vhx_ring_areas(const struct vhx_ring *r,
  */
 u32 vhx_ring_get_base(const struct vhx_ring *r)
 {
+	vhx_ring_assert_held(r);
 	if (!r->packed)
 		return r->last_avail_idx;
 	return r->last_avail_idx | (u32)r->avail_wrap << 15 |
@@ -274,6 +285,7 @@ u32 vhx_ring_get_base(const struct vhx_ring *r)
 /* Positions are checked against the ring size when the ring starts. */
 int vhx_ring_set_base(struct vhx_ring *r, u32 base)
 {
+	vhx_ring_assert_held(r);
 	if (!r->packed) {
 		if (base > 0xffff)
 			return -EINVAL;

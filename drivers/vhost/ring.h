@@ -38,7 +38,15 @@ struct vhx_chain {
 	unsigned int nlog;	/* spans in ring->log[] (dirty logging only) */
 };
 
+struct mutex;
+
 struct vhx_ring {
+	/*
+	 * The lock everything below is read and written under (in the
+	 * kernel, the virtqueue's mutex): the ring's entry points assert it
+	 * (vhx_ring_assert_held(), env.h).
+	 */
+	struct mutex *lock;
 	unsigned int num;	/* entries, a power of 2; 0 while unset */
 	bool packed;		/* VIRTIO_F_RING_PACKED layout */
 	/*

@@ -30,9 +30,9 @@ static int vhx_stats_show(struct seq_file *m, void *unused)
 
 	seq_printf(m, "owner %d\n", READ_ONCE(dev->owner_tgid));
 	for (i = 0; i < dev->nvqs; i++) {
-		mutex_lock(&dev->vqs[i]->mutex);
+		vhx_vq_lock(dev->vqs[i]);
 		s = dev->vqs[i]->stats;
-		mutex_unlock(&dev->vqs[i]->mutex);
+		vhx_vq_unlock(dev->vqs[i]);
 		seq_printf(m, "vq%u packets=%llu bytes=%llu dropped=%llu signals=%llu errors=%llu batched=%llu busy_polls=%llu\n",
 			   i, s.packets, s.bytes, s.dropped, s.signals,
 			   s.errors, s.batched, s.busy_polls);

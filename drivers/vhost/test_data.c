@@ -12,6 +12,14 @@
 
 #define VHX_TEST_CHUNK	256
 
+/*
+ * The longest chain the test device serves, each way.  Its used length
+ * must fit 32 bits, and the worker copies it in one go: a launcher's
+ * 4 GiB descriptor would keep the worker copying for a minute.  The test
+ * tools use at most 16 buffers of 64 KiB each way.
+ */
+#define VHX_TEST_MAX_LEN	(4ULL << 20)
+
 struct vhx_adler {
 	u32 a, b;
 };
@@ -48,6 +56,7 @@ static int vhx_test_read(struct vhx_ring *r, const struct vhx_chain *c,
 		while (left) {
 			size_t n = min_t(size_t, left, sizeof(buf));
 
+			vhx_cond_resched();
 			if (vhx_copy_from_user(buf, p, n)) {
 				vhx_ring_error(r, "chain %u: cannot read buffer at %p",
 					       c->head, p);
@@ -93,6 +102,13 @@ int vhx_test_process(struct vhx_ring *r, const struct vhx_chain *c,
 	u64 k = 0;
 	int ret;
 
+	vhx_ring_assert_held(r);
+	if (c->out_len > VHX_TEST_MAX_LEN || c->in_len > VHX_TEST_MAX_LEN) {
+		vhx_ring_error(r, "chain %u: %llu bytes out, %llu in (max %llu each)",
+			       c->head, (unsigned long long)c->out_len,
+			       (unsigned long long)c->in_len, VHX_TEST_MAX_LEN);
+		return -E2BIG;
+	}
 	ret = vhx_test_read(r, c, &reply);
 	if (ret)
 		return ret;
@@ -103,6 +119,7 @@ int vhx_test_process(struct vhx_ring *r, const struct vhx_chain *c,
 		while (left) {
 			size_t n = min_t(size_t, left, sizeof(buf));
 
+			vhx_cond_resched();
 			vhx_test_fill(buf, k, n, &reply);
 			if (vhx_copy_to_user(p, buf, n)) {
 				vhx_ring_error(r, "chain %u: cannot write buffer at %p",

@@ -10,7 +10,9 @@
  *
  * Locking: dev->mutex serialises ioctls; vq->mutex protects everything a
  * virtqueue holds, and is the only lock the data path takes.  Order:
- * dev->mutex, then vq->mutex.
+ * dev->mutex, then vq->mutex.  Outside the worker, vq->mutex is taken with
+ * vhx_vq_lock(): a busy-polling worker holds it while it spins, and gives
+ * way to whoever waits for it.
  */
 #ifndef _VHX_H
 #define _VHX_H
@@ -65,11 +67,17 @@ struct vhx_vq {
 	struct vhx_dev *dev;
 	unsigned int index;
 	struct mutex mutex;
+	atomic_t lockers;		/* waiting in vhx_vq_lock() */
 	struct vhx_ring ring;
 
 	struct file *kick;
 	struct eventfd_ctx *call_ctx;
 	struct eventfd_ctx *error_ctx;
+	/*
+	 * The device's log eventfd, this queue's own reference to it: the
+	 * worker may signal it while SET_LOG_FD replaces the device's.
+	 */
+	struct eventfd_ctx *log_ctx;
 	struct vhx_poll poll;		/* on kick */
 	vhx_work_fn_t handle_kick;
 
@@ -103,11 +111,14 @@ struct vhx_dev {
 	struct vhx_task *task;		/* the worker; NULL: none */
 	struct vhx_task __rcu *worker;	/* what to wake; NULL: dead */
 	struct llist_head work_list;
+	/* The worker's: what its current batch still holds (worker.c). */
+	struct llist_node *batch;
 	struct vhx_vq **vqs;
 	unsigned int nvqs;
 	struct vhx_mem *mem;
 	void __user *log_base;
-	struct eventfd_ctx *log_ctx;
+	/* SET_LOG_FD's eventfd; queues signal their own copies (log_ctx). */
+	struct file *log_file;
 	u64 features;			/* offered */
 	u64 acked_features;
 	u64 backend_features;
@@ -118,6 +129,7 @@ struct vhx_dev {
 /* worker.c */
 void vhx_work_init(struct vhx_work *work, vhx_work_fn_t fn);
 bool vhx_work_queue(struct vhx_dev *dev, struct vhx_work *work);
+bool vhx_dev_has_work(struct vhx_dev *dev);
 void vhx_dev_flush(struct vhx_dev *dev);
 int vhx_worker_start(struct vhx_dev *dev);
 void vhx_worker_stop(struct vhx_dev *dev);
@@ -142,12 +154,30 @@ bool vhx_vq_avail_pending(struct vhx_vq *vq);
 bool vhx_vq_idle(struct vhx_vq *vq, bool (*ready)(struct vhx_vq *vq));
 
 /*
+ * Take a queue's mutex from outside the worker (ioctls, statistics).  The
+ * worker may hold it while it busy polls, for as long as the launcher's
+ * timeout says (minutes, if it says so); counted here, we make it let go.
+ */
+static inline void vhx_vq_lock(struct vhx_vq *vq)
+{
+	atomic_inc(&vq->lockers);
+	mutex_lock(&vq->mutex);
+	atomic_dec(&vq->lockers);
+}
+
+static inline void vhx_vq_unlock(struct vhx_vq *vq)
+{
+	mutex_unlock(&vq->mutex);
+}
+
+/*
  * Give a chain back to the guest: gathered, and written out in one go at
  * the batch's end (or when the batch or the ring is full).  Inline: the
  * receive path calls it for every buffer.
  */
 static inline void vhx_vq_add_used(struct vhx_vq *vq, u16 head, u32 len)
 {
+	lockdep_assert_held(&vq->mutex);
 	vq->used[vq->nused++] = vhx_used_elem(head, len);
 	if (vq->nused == VHX_USED_BATCH || vq->nused >= vq->ring.num)
 		vhx_vq_flush_used(vq);

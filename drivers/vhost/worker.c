@@ -65,17 +65,29 @@ void vhx_dev_flush(struct vhx_dev *dev)
 {
 	struct vhx_flush flush;
 
+	might_sleep();
 	init_completion(&flush.done);
 	vhx_work_init(&flush.work, vhx_flush_fn);
 	if (vhx_work_queue(dev, &flush.work))
 		wait_for_completion(&flush.done);
 }
 
+/*
+ * Is there work for the worker other than what it is running?  Queued, or
+ * taken with the batch it is running and still waiting its turn: a flush
+ * queued just before the worker took the list is not on it any more, and
+ * a busy poll that looked only at the list would spin in front of it.
+ * Called by the worker itself (busy polls), which alone writes dev->batch.
+ */
+bool vhx_dev_has_work(struct vhx_dev *dev)
+{
+	return dev->batch || !llist_empty(&dev->work_list);
+}
+
 /* One pass of the task's loop: run what is queued.  False if nothing was. */
 static bool vhx_worker_fn(void *data)
 {
 	struct vhx_dev *dev = data;
-	struct vhx_work *work, *next;
 	struct llist_node *node;
 
 	node = llist_del_all(&dev->work_list);
@@ -83,7 +95,12 @@ static bool vhx_worker_fn(void *data)
 		return false;
 	__set_current_state(TASK_RUNNING);
 	node = llist_reverse_order(node);
-	llist_for_each_entry_safe(work, next, node, node) {
+	while (node) {
+		struct vhx_work *work = llist_entry(node, struct vhx_work, node);
+
+		/* Before fn: it may queue the work again, reusing its node. */
+		node = node->next;
+		dev->batch = node;
 		clear_bit(VHX_WORK_QUEUED, &work->flags);
 		/* A re-queue must see the state fn is about to read. */
 		smp_mb__after_atomic();
@@ -151,6 +168,7 @@ int vhx_worker_start(struct vhx_dev *dev)
  */
 void vhx_worker_stop(struct vhx_dev *dev)
 {
+	might_sleep();
 	if (!dev->task)
 		return;
 	vhx_dev_flush(dev);

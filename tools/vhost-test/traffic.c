@@ -216,7 +216,7 @@ static int slot_check(struct traffic *t, struct traffic_slot *s, uint32_t len)
 		uint64_t pg, last = (a + s->in[i].len - 1) >> 12;
 
 		for (pg = a >> 12; s->in[i].len && pg <= last; pg++) {
-			if (!(t->log_bitmap[pg / 64] & (1ULL << (pg % 64)))) {
+			if (!(t->log_bitmap[pg / 8] & (1u << (pg % 8)))) {
 				fprintf(stderr, "traffic: written page %#llx is not in the dirty log\n",
 					(unsigned long long)pg);
 				return -EIO;

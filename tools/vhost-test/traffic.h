@@ -40,8 +40,11 @@ struct traffic {
 	unsigned int next_slot;
 	uint64_t added, completed, bytes_out, bytes_in;
 	unsigned int rnd;
-	/* If set: every page of every writable buffer must be dirty here. */
-	const uint64_t *log_bitmap;
+	/*
+	 * If set: every page of every writable buffer must be dirty here
+	 * (bit page % 8 of byte page / 8: any alignment).
+	 */
+	const uint8_t *log_bitmap;
 };
 
 uint32_t traffic_adler32(const uint8_t *p, size_t n, uint32_t adler);

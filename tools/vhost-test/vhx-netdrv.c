@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -37,6 +38,7 @@
 #include <unistd.h>
 
 #include "guestmem.h"
+#include "killloop.h"
 #include "util.h"
 #include "traffic.h"
 #include "../../drivers/virtio/vring.h"
@@ -344,7 +346,8 @@ static int dev_setup(struct net *n)
 	return 0;
 }
 
-static int net_open(struct net *n)
+/* Guest memory, rings, buffers and the backend: all but the device. */
+static int net_prepare(struct net *n)
 {
 	unsigned int i;
 	int ret;
@@ -383,11 +386,16 @@ static int net_open(struct net *n)
 		n->tx_buf[i] = guestmem_alloc(&n->g, n->hlen + FRAME_MAX, 1, false);
 	}
 	if (n->o.packet)
-		ret = packet_open(n);
-	else if (n->o.macvtap)
-		ret = macvtap_open(n);
-	else
-		ret = tap_open(n);
+		return packet_open(n);
+	if (n->o.macvtap)
+		return macvtap_open(n);
+	return tap_open(n);
+}
+
+static int net_open(struct net *n)
+{
+	int ret = net_prepare(n);
+
 	return ret ? ret : dev_setup(n);
 }
 
@@ -596,6 +604,27 @@ static void run_rx_held(struct net *n)
 }
 
 /* RX: the packet socket sends; the guest checks what arrives. */
+/*
+ * --mq: tun steers a flow to the queue that last sent from it, and forgets
+ * that after 3 s without a frame from there.  An RX phase longer than that
+ * (a slow kernel: the debug line) would see its frames spread over both
+ * pairs.  So each pair keeps its flow alive with a TX frame a second.
+ */
+static void mq_keepalive(struct net *n)
+{
+	uint8_t *b = n->tx_buf[RX_SLOTS - 1];
+	struct vdrv_buf vb = { b, n->hlen + 60 };
+	uint32_t len;
+	void *tok;
+
+	while (vdrv_get_used(&n->q[1].v, &tok, &len) == 1)
+		;
+	memset(b, 0, n->hlen);
+	frame_fill(b + n->hlen, 60, 0xffffffffu);
+	if (!vdrv_add(&n->q[1].v, &vb, 1, NULL, 0, b, false))
+		kick(&n->q[1]);
+}
+
 static void run_rx(struct net *n)
 {
 	unsigned int sent = 0, got = 0, bad = 0, stray = 0, slot = 0, bufs = 0;
@@ -605,7 +634,7 @@ static void run_rx(struct net *n)
 	uint8_t frame[FRAME_MAX], whole[FRAME_MAX + 64];
 	size_t have = 0;
 	int want_bufs = 0, nb = 0;
-	double t0 = now(), secs;
+	double t0 = now(), secs, alive = t0;
 
 	rx_refill(n, &slot);
 	while (got < n->o.frames) {
@@ -613,6 +642,10 @@ static void run_rx(struct net *n)
 		uint32_t len;
 		int r;
 
+		if (n->o.mq && now() - alive >= 1) {
+			mq_keepalive(n);
+			alive = now();
+		}
 		/* Keep a few frames in flight towards the tap. */
 		while (sent < n->o.frames && sent - got < 64) {
 			unsigned int size = rnd(n, n->o.min_size, n->o.max_size);
@@ -811,6 +844,183 @@ static void run_tx_hostile(struct net *n)
 	result(done == sent && sent == 400 && seen == good && !bad,
 	       "%s: hostile TX headers: %u/%u buffers returned, %u good frames of %u out, %u bad",
 	       n->o.name, done, sent, seen, good, bad);
+}
+
+/*
+ * --tx-huge: TX chains longer than any frame can be, among good frames.
+ * A fifth memory region of 4 GiB (reserved, never touched but for its
+ * first page) lies beyond the guest's others; every fourth chain is one
+ * descriptor of nearly all of it, every other fourth a good frame followed
+ * by 70000 bytes of it.  The first made Debian's vhost_net (and vhx, once)
+ * hand tun an iov_iter whose length overflows tun's int: a WARNING.  vhx
+ * must refuse both before a socket sees them, return their buffers and
+ * count them (dropped, errors: net.sh checks), and send the good frames
+ * in order.
+ */
+#define HUGE_LEN	((4ULL << 30) + (1 << 20))
+#define HUGE_DESC	0xfffff000u	/* one descriptor: 4 GiB less a page */
+#define HUGE_TAIL	70000u		/* after a good frame: past 64 KiB */
+
+static int huge_region(struct net *n, uint8_t **huge)
+{
+	struct vhost_memory *t, *t2;
+	void *p = MAP_FAILED;
+	unsigned int k;
+	size_t sz;
+	int ret;
+
+	/*
+	 * Above the guest view, so that its guest address is gview's plus
+	 * (drivers/virtio names buffers by guestmem_gpa()): the first free
+	 * place 8, 16, ... GiB up.
+	 */
+	for (k = 1; k <= 64 && p == MAP_FAILED; k++)
+		p = mmap(n->g.gview + k * (8ULL << 30), HUGE_LEN,
+			 PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
+			 MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	*huge = p;
+	t = guestmem_table(&n->g);
+	if (!t)
+		return -ENOMEM;
+	sz = sizeof(*t) + (t->nregions + 1) * sizeof(t->regions[0]);
+	t2 = realloc(t, sz);
+	if (!t2) {
+		free(t);
+		return -ENOMEM;
+	}
+	t2->regions[t2->nregions++] = (struct vhost_memory_region){
+		.guest_phys_addr = guestmem_gpa(&n->g, p),
+		.memory_size = HUGE_LEN,
+		.userspace_addr = (uintptr_t)p,
+	};
+	ret = io(n->dev, VHX_SET_MEM_TABLE, t2);
+	free(t2);
+	return ret;
+}
+
+static void run_tx_huge(struct net *n)
+{
+	unsigned int sent = 0, done = 0, good = 0, seen = 0, bad = 0, i;
+	uint8_t *huge = NULL;
+	int ret;
+
+	ret = huge_region(n, &huge);
+	if (ret) {
+		result(false, "%s: a 4 GiB memory region: %s", n->o.name, strerror(-ret));
+		return;
+	}
+	/* Its first bytes: a plain header and the start of a frame. */
+	memset(huge, 0, n->hlen);
+	frame_fill(huge + n->hlen, 200, 0);
+	for (i = 0; i < 400 && done == sent; i++) {
+		uint8_t *b = n->tx_buf[i % RX_SLOTS];
+		struct vdrv_buf vb[2] = { { b, n->hlen + 200 } };
+		unsigned int nb = 1;
+
+		memset(b, 0, n->hlen);
+		frame_fill(b + n->hlen, 200, good);
+		switch (i % 4) {
+		case 1:
+			vb[0] = (struct vdrv_buf){ huge, HUGE_DESC };
+			break;
+		case 3:
+			vb[1] = (struct vdrv_buf){ huge + 4096, HUGE_TAIL };
+			nb = 2;
+			break;
+		default:
+			good++;
+		}
+		if (vdrv_add(&n->q[1].v, vb, nb, NULL, 0, b, false))
+			break;
+		sent++;
+		kick(&n->q[1]);
+		while (done < sent) {
+			void *tok;
+			uint32_t len;
+
+			if (vdrv_get_used(&n->q[1].v, &tok, &len) == 1)
+				done++;
+			else if (!wait_call(&n->q[1], 5000))
+				break;
+		}
+	}
+	collect_tail(n, good, &seen, &bad);
+	result(done == sent && sent == 400 && seen == good && !bad,
+	       "%s: TX chains longer than a frame (4 GiB, 64 KiB+): %u/%u buffers returned, %u good frames of %u out, %u bad",
+	       n->o.name, done, sent, seen, good, bad);
+}
+
+/*
+ * --busy-ioctls: busy polling with a timeout of minutes (QEMU's poll-us
+ * lets a launcher ask for that), both queues idle: the worker spins,
+ * holding a queue's mutex.  The calls that need that mutex (a memory
+ * table, a call eventfd, a busyloop read, the statistics) must not wait
+ * the spin out, nor a flush queued next to a kick.  Each must answer
+ * within 2 s; vhx once made them wait for the whole timeout.
+ */
+static double timed_io(struct net *n, unsigned long req, void *arg, int *ret)
+{
+	double t0 = now();
+
+	*ret = io(n->dev, req, arg);
+	return now() - t0;
+}
+
+static void print_vhx_stats(void);
+
+static double timed_stats(void)
+{
+	double t0 = now();
+	int fd = dup(1);
+
+	/* stdout, not the stats lines: print_vhx_stats() prints them. */
+	if (fd >= 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (null >= 0) {
+			dup2(null, 1);
+			close(null);
+		}
+		print_vhx_stats();
+		fflush(stdout);
+		dup2(fd, 1);
+		close(fd);
+	}
+	return now() - t0;
+}
+
+static void run_busy_ioctls(struct net *n)
+{
+	struct vhost_memory *t = guestmem_table(&n->g);
+	struct vhx_vring_state s = { 1, 0 };
+	struct vhx_vring_file cf = { 1, n->q[1].call };
+	double dt[5];
+	uint64_t one = 1;
+	int ret[5] = { 0 };
+	unsigned int i;
+	bool ok = true;
+
+	n->o.frames = 20;
+	run_tx(n);		/* then the TX queue idles: it spins */
+	usleep(100000);
+	dt[0] = timed_io(n, VHX_SET_MEM_TABLE, t, &ret[0]);
+	dt[1] = timed_io(n, VHX_SET_VRING_CALL, &cf, &ret[1]);
+	dt[2] = timed_io(n, VHX_GET_VRING_BUSYLOOP_TIMEOUT, &s, &ret[2]);
+	dt[3] = timed_stats();
+	/* A kick, and at once a call that ends in a flush. */
+	if (write(n->q[1].kick, &one, sizeof(one)) != sizeof(one))
+		ret[4] = -errno;
+	else
+		dt[4] = timed_io(n, VHX_SET_VRING_CALL, &cf, &ret[4]);
+	free(t);
+	for (i = 0; i < 5; i++)
+		ok &= !ret[i] && dt[i] < 2;
+	result(ok && s.num == n->o.busyloop,
+	       "%s: busy polling %u us: memory table %.3f s, call eventfd %.3f s, busyloop read %.3f s, statistics %.3f s, kick and flush %.3f s (each under 2 s)",
+	       n->o.name, n->o.busyloop, dt[0], dt[1], dt[2], dt[3], dt[4]);
 }
 
 #define GSO_FRAME	65000	/* bytes, Ethernet to payload end */
@@ -1144,6 +1354,31 @@ static void run_mq(struct net *n)
 	       n->o.name, WIFEXITED(status) && !WEXITSTATUS(status) ? "ok" : "failed");
 }
 
+/*
+ * --kill-loop N: the owner SIGKILLed with traffic running both ways, N
+ * times (killloop.c).  Each child makes its own tap, sets up the device,
+ * and moves frames out and in until it is killed.
+ */
+static void killloop_child(void *arg, int ready)
+{
+	struct net *n = arg;
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	/* Its PASS lines are not the verdict: the loop's are. */
+	if (null >= 0)
+		dup2(null, 1);
+	n->o.frames = 200;
+	if (net_open(n))
+		_exit(2);
+	run_tx(n);
+	if (write(ready, "r", 1) != 1)
+		_exit(4);
+	for (;;) {
+		run_rx(n);
+		run_tx(n);
+	}
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -1161,6 +1396,8 @@ static void usage(FILE *f)
 		"  --backends      hostile NET_SET_BACKEND fds instead of traffic\n"
 		"  --reset         TX, RX, reset the TX queue, TX and RX again\n"
 		"  --hostile-tx    TX frames with bad headers among good ones\n"
+		"  --tx-huge       TX chains longer than a frame (a 4 GiB descriptor)\n"
+		"  --busy-ioctls   with --busyloop: ioctls while the worker spins\n"
 		"  --packet A:B    backend: a packet socket on A (veth), checker on B\n"
 		"  --macvtap M:B   backend: macvtap M (on a veth), checker on B\n"
 		"  --gso           64 KiB TCP frames with TSO/checksum offload, both ways\n"
@@ -1174,6 +1411,7 @@ static void usage(FILE *f)
 		"  --rx-oversize   RX: before each frame one too big for the ring (needs\n"
 		"                  --mrg and a small --rx-buf); it must be dropped\n"
 		"  --mq            two queue pairs on a multi-queue tap, both ways\n"
+		"  --kill-loop N   N drivers SIGKILLed in the middle of traffic\n"
 		"  --name NAME     for the PASS lines\n");
 }
 
@@ -1196,6 +1434,8 @@ int main(int argc, char **argv)
 		{ "backends", no_argument, NULL, 'K' },
 		{ "reset", no_argument, NULL, 'R' },
 		{ "hostile-tx", no_argument, NULL, 'T' },
+		{ "tx-huge", no_argument, NULL, 'X' },
+		{ "busy-ioctls", no_argument, NULL, 'J' },
 		{ "packet", required_argument, NULL, 'P' },
 		{ "macvtap", required_argument, NULL, 'V' },
 		{ "gso", no_argument, NULL, 'G' },
@@ -1208,6 +1448,7 @@ int main(int argc, char **argv)
 		{ "held", no_argument, NULL, 'D' },
 		{ "rx-oversize", no_argument, NULL, 'Z' },
 		{ "mq", no_argument, NULL, 'U' },
+		{ "kill-loop", required_argument, NULL, 'k' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -1216,6 +1457,7 @@ int main(int argc, char **argv)
 		.frames = 5000, .ring = 256, .min_size = 60, .max_size = 1514,
 		.rx_buf = 1536, .mode = "both" }, .dev = -1, .tap = -1, .pkt = -1,
 		.rnd = 5 };
+	unsigned int kill_cycles = 0;
 	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -1236,6 +1478,8 @@ int main(int argc, char **argv)
 		case 'K': n.o.mode = "backends"; break;
 		case 'R': n.o.mode = "reset"; break;
 		case 'T': n.o.mode = "hostile-tx"; break;
+		case 'X': n.o.mode = "tx-huge"; break;
+		case 'J': n.o.mode = "busy-ioctls"; break;
 		case 'P': n.o.packet = optarg; n.o.net_hdr = true; break;
 		case 'V': n.o.macvtap = optarg; break;
 		case 'G': n.o.gso = true; n.o.mrg = true; n.o.mode = "gso"; break;
@@ -1248,6 +1492,7 @@ int main(int argc, char **argv)
 		case 'D': n.o.mode = "held"; break;
 		case 'Z': n.o.oversize = true; break;
 		case 'U': n.o.mq = true; break;
+		case 'k': kill_cycles = strtoul(optarg, NULL, 0); break;
 		case 'n': n.o.name = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -1261,6 +1506,14 @@ int main(int argc, char **argv)
 			      n.o.rx_buf * (n.o.ring < 256 ? n.o.ring : 256) >= 12 + FRAME_MAX))) {
 		usage(stderr);
 		return 2;
+	}
+	if (kill_cycles) {
+		struct kill_loop k = {
+			.cycles = kill_cycles, .seed = n.rnd, .prefix = "net-",
+			.child = killloop_child, .arg = &n,
+		};
+
+		return kill_loop_run(&k, n.o.name) ? 0 : 1;
 	}
 	ret = net_open(&n);
 	if (ret) {
@@ -1278,6 +1531,16 @@ int main(int argc, char **argv)
 	if (n.o.mq) {
 		run_mq(&n);
 		n.o.mode = "none";
+	}
+	if (!strcmp(n.o.mode, "busy-ioctls")) {
+		run_busy_ioctls(&n);
+		n.o.frames = 300;
+		n.o.mode = "both";
+	}
+	if (!strcmp(n.o.mode, "tx-huge")) {
+		run_tx_huge(&n);
+		n.o.frames = 300;
+		n.o.mode = "both";
 	}
 	if (!strcmp(n.o.mode, "hostile-tx")) {
 		run_tx_hostile(&n);

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +34,8 @@
 #include <unistd.h>
 
 #include "guestmem.h"
+#include "killloop.h"
+#include "logedge.h"
 #include "util.h"
 #include "traffic.h"
 #include "../../include/uapi/linux/vhx.h"
@@ -44,6 +47,8 @@ struct opts {
 	unsigned int ring, chains, regions, queues, batch, cycles;
 	struct traffic_params tp;
 	bool event_idx, log, quiet, bench, packed, in_order;
+	bool log_edge;		/* the bitmap across page ends (logedge.c) */
+	bool log_fd_storm;	/* SET_LOG_FD swapped all through the run */
 	const char *order;	/* qemu, kvmtool, crosvm */
 	const char *mid;	/* memswap, callswap, reattach, reset, log */
 	const char *name;	/* for the PASS line */
@@ -62,8 +67,9 @@ struct drv {
 	struct guestmem g;
 	struct queue q[NQ];
 	uint64_t features;
-	uint64_t *log;		/* dirty bitmap */
+	uint8_t *log;		/* dirty bitmap */
 	size_t log_size;
+	struct logedge edge;	/* --log-edge: where log lives */
 };
 
 
@@ -294,7 +300,14 @@ static int drv_open(struct drv *d)
 			return -ENOMEM;
 	}
 	d->log_size = ((d->g.gpa_base + d->g.size) >> 12) / 8 + 8;
-	d->log = calloc(1, d->log_size);
+	if (d->o.log_edge) {
+		ret = logedge_alloc(&d->edge, d->log_size);
+		if (ret)
+			return ret;
+		d->log = d->edge.base;
+	} else {
+		d->log = calloc(1, d->log_size);
+	}
 	d->fd = open(d->o.device, O_RDWR | O_CLOEXEC);
 	if (d->fd < 0)
 		return -errno;
@@ -314,7 +327,10 @@ static void drv_close(struct drv *d)
 		close(d->q[i].call);
 		close(d->q[i].err);
 	}
-	free(d->log);
+	if (d->o.log_edge)
+		logedge_free(&d->edge);
+	else
+		free(d->log);
 	guestmem_fini(&d->g);
 }
 
@@ -501,16 +517,69 @@ static bool drv_no_errors(struct drv *d)
 	return ok;
 }
 
+/*
+ * --log-fd-storm: while logged traffic runs, another thread of the owner
+ * closes its log eventfd and gives the device a new one (or none), as
+ * fast as it can.  Closed first, the old eventfd lives on only through
+ * the device's reference, so the SET_LOG_FD that replaces it frees it
+ * there and then, while the worker may be signalling it: the worker
+ * signals the log eventfd after each logged batch, and must never signal
+ * one that is gone.  Only a kernel with KASAN sees that happen, and best
+ * with two CPUs (the window is a few instructions); the run itself checks
+ * the traffic and that the swaps were many.
+ */
+struct log_storm {
+	struct drv *d;
+	volatile bool stop;
+	bool started;
+	unsigned int swaps, errors;
+	pthread_t thread;
+};
+
+static void *log_storm_fn(void *arg)
+{
+	struct log_storm *s = arg;
+	int old = -1;
+
+	while (!s->stop) {
+		int efd = s->swaps % 16 == 15 ? -1 :
+			  eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+		if (old >= 0)
+			close(old);
+		if (io(s->d->fd, VHX_SET_LOG_FD, &efd))
+			s->errors++;
+		old = efd;
+		s->swaps++;
+	}
+	if (old >= 0)
+		close(old);
+	return NULL;
+}
+
 static int mode_traffic(struct opts *o)
 {
 	struct drv d = { .o = *o, .fd = -1 };
 	uint64_t total = (uint64_t)o->chains * o->queues, bytes;
+	struct log_storm storm = { .d = &d };
 	double t0, secs;
 	int ret;
 
 	ret = drv_open(&d);
+	if (ret == -EPERM && o->log_edge) {
+		printf("SKIP: %s: no page frame numbers in /proc/self/pagemap (not root)\n",
+		       o->name);
+		drv_close(&d);
+		return 0;
+	}
 	if (!ret)
 		ret = drv_setup(&d);
+	if (!ret && o->log_fd_storm) {
+		storm.started = !pthread_create(&storm.thread, NULL,
+						log_storm_fn, &storm);
+		if (!storm.started)
+			ret = -EAGAIN;
+	}
 	t0 = now();
 	if (!ret && o->mid) {
 		ret = drv_pump(&d, total / 2);
@@ -520,6 +589,18 @@ static int mode_traffic(struct opts *o)
 	if (!ret)
 		ret = drv_pump(&d, total);
 	secs = now() - t0;
+	if (storm.started) {
+		storm.stop = true;
+		pthread_join(storm.thread, NULL);
+		result(storm.swaps >= 100 && !storm.errors,
+		       "%s: %u log eventfd swaps during the run, %u refused",
+		       o->name, storm.swaps, storm.errors);
+	}
+	if (o->log_edge && d.log)
+		result(logedge_crossed(&d.edge) && logedge_shadows_clean(&d.edge),
+		       "%s: dirty bits set past a page end of an unaligned bitmap (%s), none in the pages physically after its pages (%s)",
+		       o->name, logedge_crossed(&d.edge) ? "yes" : "none: not tested",
+		       logedge_shadows_clean(&d.edge) ? "clean" : "WRITTEN");
 	bytes = d.q[0].t.bytes_out + d.q[0].t.bytes_in +
 		(o->queues > 1 ? d.q[1].t.bytes_out + d.q[1].t.bytes_in : 0);
 	if (o->bench)
@@ -1248,11 +1329,43 @@ static int mode_fairness(struct opts *o)
 	return ret;
 }
 
+/*
+ * killloop: the owner SIGKILLed with its traffic running, --cycles times
+ * (killloop.c).  Each child sets up the device in the chosen launcher's
+ * order, with dirty logging if asked (pages pinned as it dies), and pumps
+ * verified traffic until it is killed.
+ */
+static void killloop_child(void *arg, int ready)
+{
+	struct opts *o = arg;
+	struct drv d = { .o = *o, .fd = -1 };
+
+	if (drv_open(&d) || drv_setup(&d))
+		_exit(2);
+	if (drv_pump(&d, 64))
+		_exit(3);
+	if (write(ready, "r", 1) != 1)
+		_exit(4);
+	for (;;)
+		if (drv_pump(&d, drv_completed(&d) + 1024))
+			_exit(5);
+}
+
+static int mode_killloop(struct opts *o)
+{
+	struct kill_loop k = {
+		.cycles = o->cycles, .seed = o->tp.seed, .prefix = "test-",
+		.child = killloop_child, .arg = o,
+	};
+
+	return kill_loop_run(&k, o->name) ? 0 : -EIO;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vhx-testdrv MODE [options]\n"
-		"modes: traffic, ioctls, hostile, lifecycle, fairness\n"
+		"modes: traffic, ioctls, hostile, lifecycle, fairness, killloop\n"
 		"  --device PATH     (default /dev/vhx-test)\n"
 		"  --ring N          ring size, power of 2 (default 256)\n"
 		"  --chains N        chains per queue (default 10000)\n"
@@ -1262,11 +1375,14 @@ static void usage(FILE *f)
 		"  --min-len/--max-len BYTES  buffer sizes (default 1..2048)\n"
 		"  --max-out/--max-in N       buffers per chain (default 4/4)\n"
 		"  --indirect --event-idx --log\n"
+		"  --log-edge        the dirty bitmap unaligned, across watched page ends\n"
+		"                    (root: needs page frame numbers)\n"
+		"  --log-fd-storm    SET_LOG_FD swapped by another thread all the run\n"
 		"  --packed          packed rings (VIRTIO_F_RING_PACKED)\n"
 		"  --in-order        VIRTIO_F_IN_ORDER\n"
 		"  --order qemu|kvmtool|crosvm   ioctl order (default qemu)\n"
 		"  --mid memswap|callswap|reattach|reset|log  event half-way\n"
-		"  --cycles N        lifecycle cycles (default 1000)\n"
+		"  --cycles N        lifecycle or killloop cycles (default 1000)\n"
 		"  --bench           print a BENCH line\n"
 		"  --no-verify       fixed-shape chains, no data checks (benchmarks)\n"
 		"  --name NAME       name for the PASS line\n");
@@ -1288,6 +1404,8 @@ int main(int argc, char **argv)
 		{ "indirect", no_argument, NULL, 'I' },
 		{ "event-idx", no_argument, NULL, 'E' },
 		{ "log", no_argument, NULL, 'L' },
+		{ "log-edge", no_argument, NULL, 'G' },
+		{ "log-fd-storm", no_argument, NULL, 'F' },
 		{ "packed", no_argument, NULL, 'P' },
 		{ "in-order", no_argument, NULL, 'N' },
 		{ "order", required_argument, NULL, 'O' },
@@ -1330,6 +1448,8 @@ int main(int argc, char **argv)
 		case 'I': o.tp.indirect = true; break;
 		case 'E': o.event_idx = true; break;
 		case 'L': o.log = true; break;
+		case 'G': o.log_edge = true; break;
+		case 'F': o.log_fd_storm = true; break;
 		case 'P': o.packed = true; break;
 		case 'N': o.in_order = true; break;
 		case 'O': o.order = optarg; break;
@@ -1358,6 +1478,8 @@ int main(int argc, char **argv)
 		ret = mode_lifecycle(&o);
 	else if (!strcmp(mode, "fairness"))
 		ret = mode_fairness(&o);
+	else if (!strcmp(mode, "killloop"))
+		ret = mode_killloop(&o);
 	else {
 		usage(stderr);
 		return 2;

@@ -57,6 +57,18 @@ traffic_suite() {
 			--event-idx
 	done
 	run traffic "$@" --name "${label}dirty log from the start" --log --indirect --regions 8
+	# A bitmap base that is not 8-byte aligned, each of its pages
+	# followed physically by a page of ours: every bit must land in the
+	# bitmap, none in those pages (a device addressing the bitmap by
+	# words once set them there: logedge.c).
+	run traffic "$@" --name "${label}dirty log, unaligned bitmap across page ends" \
+		--log --log-edge --indirect --regions 8
+	# SET_LOG_FD swapped (and its eventfd closed) by another thread all
+	# through logged traffic: the worker signals the log eventfd after
+	# each logged batch, and must never signal one that is gone (KASAN,
+	# on the debug line, sees it if it does).
+	run traffic "$@" --name "${label}log eventfd swapped under logged traffic" \
+		--log --log-fd-storm --chains 6000 --event-idx
 }
 
 # Every ring layout.  With IN_ORDER, read-only chains come back as one used

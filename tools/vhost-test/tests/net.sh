@@ -25,7 +25,16 @@ on() {
 	done
 }
 
-both() { on "/dev/vhx-net /dev/vhost-net" "$@"; }
+# The debug line is there to check vhx under KASAN, lockdep and kmemleak.
+# vhost_net, slowed down as much, is no reference on it (its TX cases with
+# the header made by the device garble frames there; seen 2026-12-02, not
+# investigated), and the differential runs would double the lane.
+if [ "$VHX_KVER" = debug ]; then
+	t_skip "vhost-net's side of the differential cases - not on the debug line"
+	both() { on /dev/vhx-net "$@"; }
+else
+	both() { on "/dev/vhx-net /dev/vhost-net" "$@"; }
+fi
 
 # traffic_cases FN: the traffic cases, each run as "FN NAME ARGS...", on
 # split rings below and again on every other ring layout further down.
@@ -79,6 +88,14 @@ busy_polls() {
 		echo no
 	fi
 }
+# Busy polling with a timeout of 30 s, both queues idle: the worker spins
+# holding a queue's mutex, and every call that needs that mutex, and a
+# flush queued next to a kick, must still answer at once (vhx once made
+# them wait out the spin: its fuzzer found an ioctl stuck for minutes).
+# vhx only: vhost_net's busy poll does not look for them.
+run --device /dev/vhx-net --name "vhx-net busy polling 30 s, ioctls meanwhile" \
+	--busy-ioctls --busyloop 30000000 --mrg --event-idx
+
 t_run "vhx-net busy polls on both queues when asked" \
 	test "$(busy_polls "vhx-net busy polling (counted)" --busyloop 1000000)" = yes
 t_run "vhx-net does not busy poll unless asked" \
@@ -131,6 +148,27 @@ hostile_tx() {
 		test "$(vhx_tx packets,dropped --name "$name" --hostile-tx "$@")" = "500 200"
 }
 hostile_tx "vhx-net hostile TX headers"
+
+# TX chains longer than any frame can be: a single descriptor of nearly
+# 4 GiB (in a 4 GiB memory region), and a good frame followed by 70000
+# bytes.  vhx refuses both before the tap sees them, returns their
+# buffers, counts each dropped and as an error, says so (rate limited) and
+# sends the good frames between them in order.  Debian's vhost_net hands
+# them to tun, whose int length overflows (a WARNING, or a TX queue that
+# stops): vhx only.
+huge_tx() {
+	local name=$1
+	shift
+	t_run "$name: refused, counted dropped and errors, good ones sent" \
+		test "$(vhx_tx packets,dropped,errors --name "$name" --tx-huge "$@")" = "500 200 200"
+}
+huge_tx "vhx-net TX chains longer than a frame"
+huge_tx "vhx-net TX chains longer than a frame, packed" --packed
+if dmesg | grep -q 'vhx: vq 1: TX chain [0-9]*: [0-9]* bytes, longer than any frame'; then
+	t_pass "vhx-net TX chains longer than a frame reported in dmesg (rate limited)"
+else
+	t_fail "vhx-net TX chains longer than a frame reported in dmesg (rate limited)"
+fi
 both "ring reset of TX while RX stays up" --reset --frames 1000 --mrg --event-idx
 
 # An RX frame too big for all the buffers the ring can hold (1024 bytes in

@@ -6,14 +6,17 @@
 
 bool (*uenv_access_ok)(const void *p, size_t n);
 
-/* The dirty bitmap is plain memory here; set the bit as the kernel would. */
+/*
+ * The dirty bitmap is plain memory here; set the bit as the kernel would:
+ * through its byte, whatever the alignment of the base.
+ */
 int vhx_log_set(void *log_base, u64 page)
 {
-	u64 *word = (u64 *)log_base + page / 64;
+	u8 *byte = (u8 *)log_base + page / 8;
 
-	if (uenv_ok(word, sizeof(*word)))
+	if (uenv_ok(byte, 1))
 		return -EFAULT;
-	__atomic_fetch_or(word, 1ULL << (page % 64), __ATOMIC_RELAXED);
+	__atomic_fetch_or(byte, (u8)(1u << (page % 8)), __ATOMIC_RELAXED);
 	return 0;
 }
 

@@ -5,12 +5,16 @@
 #   make                 modules for KVER (default 6.1) and the userspace tools
 #   make KVER=6.12       the same for Debian's 6.12 (bookworm-backports)
 #   make KVER=7.3        ... or 7.3 (trixie-backports, built in a trixie root)
+#   make KVER=debug      ... or the debug line: Debian's 6.1 source built here
+#                        with KASAN, lockdep, kmemleak, UBSAN
 #   make KDIR=/path      build against any configured kernel tree instead
 #   make C=1             run sparse over the module sources while building
 #   make demo            set up, build, boot a VM and show vhx at work
 #   make check           every test: static checks, unit tests, VM lanes
 #   make bench           benchmarks (wall clock and instruction counts)
-#   make fuzz            fuzz the ring parser for FUZZ_SECONDS (default 3600)
+#   make fuzz            fuzz for FUZZ_SECONDS (default 3600): the ring parser
+#                        (libFuzzer) and, side by side, the ioctl fuzzer in
+#                        the VM lane of FUZZ_KVER (default debug)
 #   make vm TEST=...     boot the VM lane once for the given test script(s)
 #   make shell           a shell inside the VM lane, modules loaded
 #   make install         install vhx.ko for KREL (extra/, depmod) and the
@@ -22,7 +26,7 @@
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 
 KVER ?= 6.1
-KVERS ?= 6.1 6.12 7.3
+KVERS ?= 6.1 6.12 7.3 debug
 # kbuild for a Debian kernel line: scripts/kmake finds its headers, on this
 # host or in the line's build root (7.3, see scripts/buildroot.sh).
 ifneq ($(KDIR),)
@@ -65,11 +69,21 @@ demo:
 	@$(ROOT)/scripts/setup.sh $(KVER)
 	@$(ROOT)/scripts/demo.sh $(KVER)
 
-# A long fuzz run of the ring parser (FUZZ_SECONDS, default an hour).
+# A long fuzz run (FUZZ_SECONDS, default an hour), both fuzzers at once
+# (one core each): the ring parser under libFuzzer, and vhx-fuzz (ioctls,
+# lifecycles) in a VM of FUZZ_KVER from FUZZ_SEED (default: drawn).
 FUZZ_SECONDS ?= 3600
+FUZZ_KVER ?= debug
+FUZZ_SEED ?= $(shell od -An -N4 -tx4 /dev/urandom | tr -d ' ')
 fuzz:
-	@$(ROOT)/scripts/setup.sh $(KVER)
-	@$(ROOT)/scripts/fuzz.sh $(FUZZ_SECONDS)
+	@$(ROOT)/scripts/setup.sh $(FUZZ_KVER)
+	@$(MAKE) -s KVER=$(FUZZ_KVER) modules tools >/dev/null
+	@$(ROOT)/scripts/fuzz.sh $(FUZZ_SECONDS) & ring=$$!; \
+	$(ROOT)/tools/vhost-test/vm-run --kver $(FUZZ_KVER) --tag fuzz \
+		--timeout $$(($(FUZZ_SECONDS) + 1800)) --out $(ROOT)/build/vm/fuzz \
+		--env VHX_FUZZ_SECONDS=$(FUZZ_SECONDS) --env VHX_FUZZ_SEED=0x$(FUZZ_SEED) \
+		$(ROOT)/tools/vhost-test/tests/fuzz.sh; vm=$$?; \
+	wait $$ring; r=$$?; [ $$vm -eq 0 ] && [ $$r -eq 0 ]
 
 # Benchmarks (never pass/fail tests): see Documentation/benchmarks.md.
 bench:
@@ -104,4 +118,4 @@ clean:
 	rm -rf $(ROOT)/build
 
 help:
-	@sed -n '3,17s/^# \{0,1\}//p' $(ROOT)/Makefile
+	@sed -n '/^# Modules/q;3,$$s/^# \{0,1\}//p' $(ROOT)/Makefile

@@ -50,52 +50,110 @@ unit_tests() {
 }
 
 # The VM lanes: per kernel line, one VM for the tests on the host side
-# ("host": the test device, vhx-net against a tap, ...) and one for those
-# that boot a nested KVM guest ("e2e": the heavy ones).  VHX_JOBS VMs run
-# at a time (default: one per host core; each VM has a single vCPU), the
-# e2e ones first, so that the short ones fill the gaps at the end.
-# Outputs are shown in matrix order.
+# ("host": the test device, vhx-net against a tap, the fuzzer, the kill
+# loops...) and one for those that boot a nested KVM guest ("e2e": the
+# heavy ones).  The debug line (KASAN, lockdep, kmemleak, UBSAN) runs the
+# core, net, fuzz and kill tests, split over two VMs ("core", "net"); no
+# nested guest there.  One more VM tests the log gate itself, and must
+# fail (gate_selftest).  VHX_JOBS VMs run at a time (default: one per
+# host core; each VM has a single vCPU), the longest first, so that the
+# short ones fill the gaps at the end.  Outputs are shown in matrix order.
 vm_lanes() {
-	local k g jobs=${VHX_JOBS:-$(nproc)} dir=$VHX_ROOT/build/lanes rc=0
+	local k g t jobs=${VHX_JOBS:-$(nproc)} dir=$VHX_ROOT/build/lanes rc=0
 	local tests=$VHX_ROOT/tools/vhost-test/tests
 	local -A group=()
+	local -a lanes=() order=()
 	for t in "$tests"/*.sh; do
 		case $(basename "$t") in
 		e2e*.sh | nested-*.sh) group[e2e]+=" $t" ;;
 		*) group[host]+=" $t" ;;
 		esac
 	done
+	group[core]="$tests/core.sh $tests/owner-kill.sh"
+	group[net]="$tests/net.sh $tests/fuzz.sh"
+	# Longest first: the e2e VMs, then the debug line's, then the rest.
+	for k in "${kvers[@]}"; do
+		[ "$k" = debug ] || lanes+=("$k e2e")
+	done
+	for k in "${kvers[@]}"; do
+		[ "$k" != debug ] || lanes+=("debug net" "debug core")
+	done
+	for k in "${kvers[@]}"; do
+		[ "$k" = debug ] || lanes+=("$k host")
+	done
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
-	for g in e2e host; do
-		for k in "${kvers[@]}"; do
-			while [ "$(jobs -pr | wc -l)" -ge "$jobs" ]; do
-				wait -n
-			done
-			(
+	for t in "${lanes[@]}" "gate selftest"; do
+		read -r k g <<<"$t"
+		while [ "$(jobs -pr | wc -l)" -ge "$jobs" ]; do
+			wait -n
+		done
+		(
+			if [ "$g" = selftest ]; then
+				gate_selftest >"$dir/$k-$g.log" 2>&1
+			else
+				# Two vCPUs where races are hunted: the debug
+				# line's core lane (a use-after-free of the log
+				# eventfd showed only with two).
+				smp=1
+				[ "$k $g" != "debug core" ] || smp=2
 				# shellcheck disable=SC2086 # a list of paths
 				"$VHX_ROOT/tools/vhost-test/vm-run" --kver "$k" --tag "$g" \
-					--out "$VHX_ROOT/build/vm/$k-$g" ${group[$g]} \
-					>"$dir/$k-$g.log" 2>&1
-				echo $? >"$dir/$k-$g.rc"
-			) &
-		done
+					--smp "$smp" --out "$VHX_ROOT/build/vm/$k-$g" \
+					${group[$g]} >"$dir/$k-$g.log" 2>&1
+			fi
+			echo $? >"$dir/$k-$g.rc"
+		) &
 	done
 	wait
 	trap - INT TERM
 	for k in "${kvers[@]}"; do
-		for g in host e2e; do
-			echo "## VM lane $k, $g"
-			cat "$dir/$k-$g.log"
-			if [ "$(cat "$dir/$k-$g.rc" 2>/dev/null)" != 0 ]; then
-				rc=1
-				grep -q '^FAIL:' "$dir/$k-$g.log" ||
-					t_fail "[$k $g] VM lane (exit $(cat "$dir/$k-$g.rc" 2>/dev/null))"
-			fi
-		done
+		if [ "$k" = debug ]; then
+			order+=("debug core" "debug net")
+		else
+			order+=("$k host" "$k e2e")
+		fi
+	done
+	for t in "${order[@]}" "gate selftest"; do
+		read -r k g <<<"$t"
+		echo "## VM lane $k, $g"
+		cat "$dir/$k-$g.log"
+		if [ "$(cat "$dir/$k-$g.rc" 2>/dev/null)" != 0 ]; then
+			rc=1
+			grep -q '^FAIL:' "$dir/$k-$g.log" ||
+				t_fail "[$k $g] VM lane (exit $(cat "$dir/$k-$g.rc" 2>/dev/null))"
+		fi
 	done
 	return $rc
+}
+
+# The log gate, tested: a VM whose test floods the kernel log around a
+# WARNING and makes the log follower miss lines (tools/vhost-test/selftest/
+# gate.sh).  That lane must fail, and for both reasons; its own PASS/FAIL
+# lines are shown indented, so that they do not count.
+gate_selftest() {
+	local out rc ok=1
+	out=$("$VHX_ROOT/tools/vhost-test/vm-run" --kver "${kvers[0]}" --tag gate \
+		--timeout 900 --out "$VHX_ROOT/build/vm/gate" \
+		"$VHX_ROOT/tools/vhost-test/selftest/gate.sh" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | sed 's/^/    /'
+	[ $rc -ne 0 ] || ok=
+	grep -q 'FAIL: .*dmesg clean' <<<"$out" || ok=
+	grep -q 'WARNING: CPU: 0 PID: [0-9]* at vhx-gate-selftest' <<<"$out" || ok=
+	grep -q 'vhx-kmsg: lost [0-9]* kernel log records while following' <<<"$out" || ok=
+	grep -q 'PASS: .*flooded out of the kernel' <<<"$out" || ok=
+	# The follower kept up while it ran: no line lost before it was
+	# stopped on purpose.
+	sed '/vhx-gate: stopping the follower/q' "$VHX_ROOT/build/vm/gate/kmsg" |
+		grep -q 'vhx-kmsg: lost' && ok=
+	if [ -n "$ok" ]; then
+		t_pass "log gate: a WARNING flooded out of the kernel's buffer fails the lane, and so do lost lines"
+	else
+		t_fail "log gate: a WARNING flooded out of the kernel's buffer fails the lane, and so do lost lines"
+		return 1
+	fi
 }
 
 step "static checks" "$VHX_ROOT/scripts/static-check.sh" all "${kvers[@]}"

@@ -20,8 +20,13 @@ if [ -z "${VHX_CACHE:-}" ]; then
 	fi
 fi
 export VHX_ROOT VHX_CACHE
-# The kernel lines of the test matrix, oldest first.
-VHX_KVERS_DEFAULT="6.1 6.12 7.3"
+# The kernel lines of the test matrix, oldest first, then the debug line:
+# Debian's 6.1 source built here with KASAN, lockdep, kmemleak and UBSAN
+# (scripts/debug-kernel.sh).
+VHX_KVERS_DEFAULT="6.1 6.12 7.3 debug"
+
+# The debug line's kernel build tree (what vhx.ko is built against).
+vhx_debug_kdir() { echo "$VHX_CACHE/debug-kernel/build"; }
 
 # kver_suite KVER: the Debian suite a kernel line comes from (its image and
 # headers are the newest that suite offers).
@@ -30,7 +35,8 @@ kver_suite() {
 	6.1) echo bookworm ;;
 	6.12) echo bookworm-backports ;;
 	7.3) echo trixie-backports ;;
-	*) die "unknown kernel line '$1' (known: 6.1 6.12 7.3)" ;;
+	debug) echo bookworm ;;	# its source: linux-source-6.1
+	*) die "unknown kernel line '$1' (known: 6.1 6.12 7.3 debug)" ;;
 	esac
 }
 
@@ -43,6 +49,7 @@ kver_suite() {
 kver_nested_guest() {
 	case $1 in
 	7.*) echo 6.12 ;;
+	debug) echo 6.1 ;;
 	*) echo "$1" ;;
 	esac
 }

@@ -37,6 +37,8 @@ packages=(
 	iputils-ping procps
 	# kernels of a newer Debian release are built in a build root of it
 	debootstrap
+	# the debug kernel line, built from linux-source
+	bc bison flex libelf-dev libssl-dev
 )
 
 installed() {
@@ -62,8 +64,12 @@ for p in "${packages[@]}"; do
 	installed "$p" || missing+=("$p")
 done
 # A kernel line is there when its headers, its image and its modules are.
-need_kernels=() need_roots=()
+need_kernels=() need_roots=() need_debug=
 for k in "${kvers[@]}"; do
+	if [ "$k" = debug ]; then
+		need_debug=1	# scripts/debug-kernel.sh knows if it is cached
+		continue
+	fi
 	kver_suite "$k" >/dev/null
 	rel=$(kernel_release "$k")
 	if [ -n "$rel" ] && [ -f "/boot/vmlinuz-$rel" ] &&
@@ -101,6 +107,9 @@ fi
 for k in "${need_roots[@]}"; do
 	as_root "$VHX_ROOT/scripts/buildroot.sh" "$k"
 done
+if [ -n "$need_debug" ]; then
+	as_root "$VHX_ROOT/scripts/debug-kernel.sh"
+fi
 
 # checkpatch.pl and the data files it reads, pulled out of linux-source once.
 cp_dir=$VHX_CACHE/checkpatch

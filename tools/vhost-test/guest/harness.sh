@@ -6,7 +6,11 @@
 # It reads the job the host left in /run/vhx-out/job, loads Debian's
 # vhost_net and our vhx.ko side by side (they must coexist), runs each test
 # script, then checks what every test relies on without saying so: that vhx
-# unloads, and that the kernel log holds no splat.
+# unloads, and that the kernel log holds no splat.  The kernel log is
+# followed from the start (vhx-kmsg, into /run/vhx-out/kmsg), so that no
+# line can roll out of the kernel's buffer unseen.  On a kernel with
+# kmemleak (the debug line), each test is followed by a scan that must
+# find nothing.
 #
 # Everything goes to the console and to /run/vhx-out/log.  The log is the
 # verdict: the host counts its PASS/FAIL lines.  /run/vhx-out/rc, written
@@ -20,6 +24,35 @@ cd "$VHX_ROOT" || exit 1
 
 exec 3>&1 > >(tee -a "$OUT/log") 2>&1
 tee_pid=$!
+
+# Every line the kernel prints from here on, as it prints it.
+"$VHX_ROOT/build/tools/vhx-kmsg" "$OUT/kmsg" &
+kmsg_pid=$!
+
+# kmemleak_check WHAT: on a kernel with kmemleak, a scan must report no
+# unreferenced object.  Objects younger than 5 s are never reported, so
+# wait that out first; after a report, clear it, so that the next check
+# only sees what is new.
+kmemleak=/sys/kernel/debug/kmemleak
+kmemleak_check() {
+	local what=$1 found
+	[ -w "$kmemleak" ] || return 0
+	sleep 6
+	echo scan >"$kmemleak"
+	found=$(cat "$kmemleak")
+	if [ -z "$found" ]; then
+		t_pass "kmemleak: nothing leaked $what"
+	else
+		printf '%s\n' "$found" | head -n 80 | sed 's/^/    /'
+		t_fail "kmemleak: nothing leaked $what ($(grep -c 'unreferenced object' <<<"$found") objects)"
+		echo clear >"$kmemleak"
+	fi
+}
+if [ -w "$kmemleak" ]; then
+	# What the boot left (early allocations kmemleak cannot follow).
+	echo scan >"$kmemleak"
+	echo clear >"$kmemleak"
+fi
 
 echo "vhx-vm: kernel $(uname -r), $(nproc) cpu(s)," \
 	"$(awk '/MemTotal/ {print int($2 / 1024)}' /proc/meminfo) MiB"
@@ -39,14 +72,19 @@ for t in "${VHX_TESTS[@]}"; do
 	bash "$t" 2>&1
 	rc=$?
 	[ $rc -eq 0 ] || t_fail "$(basename "$t") exited with $rc"
+	kmemleak_check "by $(basename "$t")"
 	echo "=== $(basename "$t"): $((SECONDS - s0))s"
 done
 
 t_run "unload vhx" rmmod vhx
 t_run "unload vhost_net (Debian)" rmmod vhost_net
+kmemleak_check "once vhx was unloaded"
 
 dmesg >"$OUT/dmesg"
-t_run "dmesg clean" "$VHX_ROOT/tools/vhost-test/dmesg-check" "$OUT/dmesg"
+kill -TERM "$kmsg_pid"
+wait "$kmsg_pid"
+t_run "dmesg clean (every kernel line, followed as written)" \
+	"$VHX_ROOT/tools/vhost-test/dmesg-check" "$OUT/kmsg"
 
 # Close our end of the tee and let it drain before declaring the end.
 exec 1>&3 2>&3 3>&-

@@ -25,6 +25,10 @@ splats=(
 	'refcount_t: underflow; use-after-free.'
 	'list_add corruption. prev->next should be next (ffff888100000000)'
 	'unreferenced object 0xffff888100aa0000 (size 64):'
+	'WARNING: suspicious RCU usage'
+	'INFO: lockdep is turned off.'
+	'WARNING: bad unlock balance detected!'
+	'vhx-kmsg: lost 1200 kernel log records while following: the log buffer rolled over'
 )
 for s in "${splats[@]}"; do
 	{ cat "$fix/dmesg-clean.txt"; echo "[    9.000000] $s"; } >"$tmp/log"

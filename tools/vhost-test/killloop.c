@@ -25,20 +25,6 @@
 #include "killloop.h"
 #include "util.h"
 
-/* Allocated struct files, system-wide (first field of file-nr). */
-static long files_in_use(void)
-{
-	FILE *f = fopen("/proc/sys/fs/file-nr", "r");
-	long n = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
-}
-
 /* Pages pinned for the kernel's use (FOLL_PIN) and not yet unpinned. */
 static long pins_held(void)
 {

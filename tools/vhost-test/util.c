@@ -36,6 +36,19 @@ double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+long files_in_use(void)
+{
+	FILE *f = fopen("/proc/sys/fs/file-nr", "r");
+	long n = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
 unsigned int util_rnd(unsigned int *state, unsigned int lo, unsigned int hi)
 {
 	*state = *state * 1103515245u + 12345u;

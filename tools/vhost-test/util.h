@@ -16,6 +16,8 @@ void result(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 int io(int fd, unsigned long req, void *arg);
 /* Monotonic seconds. */
 double now(void);
+/* Allocated struct files, system-wide (file-nr's first field); -1: unknown. */
+long files_in_use(void);
 /* A repeatable pseudo-random number in [lo, hi], stepping *state. */
 unsigned int util_rnd(unsigned int *state, unsigned int lo, unsigned int hi);
 

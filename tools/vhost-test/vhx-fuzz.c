@@ -1411,6 +1411,19 @@ static void round_run(uint64_t seed, unsigned long n, bool single)
 	world_close();
 }
 
+/* Up to @size - 1 bytes of a small file, 0-terminated; its length or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n >= 0)
+		buf[n] = 0;
+	return n;
+}
+
 /*
  * Where every vhx worker is, in the kernel: on a single CPU a worker that
  * is not running right now has a stable stack to read, even one that
@@ -1422,7 +1435,6 @@ static void dump_workers(void)
 	struct dirent *p, *t;
 	DIR *pd = opendir("/proc"), *td;
 	ssize_t n;
-	int fd;
 
 	while (pd && (p = readdir(pd))) {
 		snprintf(path, sizeof(path), "/proc/%s/task", p->d_name);
@@ -1430,26 +1442,16 @@ static void dump_workers(void)
 		while (td && (t = readdir(td))) {
 			snprintf(path, sizeof(path), "/proc/%s/task/%s/comm",
 				 p->d_name, t->d_name);
-			fd = open(path, O_RDONLY);
-			n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-			if (fd >= 0)
-				close(fd);
+			n = read_small(path, buf, sizeof(buf));
 			if (n < 4 || strncmp(buf, "vhx-", 4) || !strncmp(buf, "vhx-f", 5) ||
 			    !strncmp(buf, "vhx-k", 5))
 				continue;
-			buf[n] = 0;
 			fprintf(stderr, "vhx-fuzz: worker %s/%s %s", p->d_name,
 				t->d_name, buf);
 			snprintf(path, sizeof(path), "/proc/%s/task/%s/stack",
 				 p->d_name, t->d_name);
-			fd = open(path, O_RDONLY);
-			n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-			if (fd >= 0)
-				close(fd);
-			if (n > 0) {
-				buf[n] = 0;
+			if (read_small(path, buf, sizeof(buf)) > 0)
 				fprintf(stderr, "%s", buf);
-			}
 		}
 		if (td)
 			closedir(td);

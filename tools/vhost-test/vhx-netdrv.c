@@ -788,6 +788,24 @@ static void run_backends(struct net *n)
 }
 
 /*
+ * Kick the TX chain just added and wait (5 s at most between calls) for
+ * the device to give it back.  True if it did.
+ */
+static bool tx_wait_one(struct net *n)
+{
+	void *tok;
+	uint32_t len;
+
+	kick(&n->q[1]);
+	for (;;) {
+		if (vdrv_get_used(&n->q[1].v, &tok, &len) == 1)
+			return true;
+		if (!wait_call(&n->q[1], 5000))
+			return false;
+	}
+}
+
+/*
  * Hostile TX headers: every other frame is bad (a GSO type that does not
  * exist, TCP GSO with size 0, a checksum offset past the frame, a frame
  * shorter than an Ethernet header).  The device must return every buffer,
@@ -829,16 +847,8 @@ static void run_tx_hostile(struct net *n)
 		if (vdrv_add(&n->q[1].v, &vb, 1, NULL, 0, b, false))
 			break;
 		sent++;
-		kick(&n->q[1]);
-		while (done < sent) {
-			void *tok;
-			uint32_t len;
-
-			if (vdrv_get_used(&n->q[1].v, &tok, &len) == 1)
-				done++;
-			else if (!wait_call(&n->q[1], 5000))
-				break;
-		}
+		if (tx_wait_one(n))
+			done++;
 	}
 	collect_tail(n, good, &seen, &bad);
 	result(done == sent && sent == 400 && seen == good && !bad,
@@ -936,16 +946,8 @@ static void run_tx_huge(struct net *n)
 		if (vdrv_add(&n->q[1].v, vb, nb, NULL, 0, b, false))
 			break;
 		sent++;
-		kick(&n->q[1]);
-		while (done < sent) {
-			void *tok;
-			uint32_t len;
-
-			if (vdrv_get_used(&n->q[1].v, &tok, &len) == 1)
-				done++;
-			else if (!wait_call(&n->q[1], 5000))
-				break;
-		}
+		if (tx_wait_one(n))
+			done++;
 	}
 	collect_tail(n, good, &seen, &bad);
 	result(done == sent && sent == 400 && seen == good && !bad,

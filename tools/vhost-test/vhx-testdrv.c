@@ -625,20 +625,6 @@ static int mode_traffic(struct opts *o)
 	       __r ? strerror(-__r) : "ok");				\
 } while (0)
 
-/* Allocated struct files, system-wide (first field of file-nr). */
-static long files_in_use(void)
-{
-	FILE *f = fopen("/proc/sys/fs/file-nr", "r");
-	long n = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
-}
-
 /*
  * Replacing an eventfd must drop the reference to the old one (the class
  * of CVE-2015-6252): 1000 swaps of each kind, then close, and the kernel

@@ -140,14 +140,15 @@ t_run "vhx-net sends TX frames alone when the tap has a finite sndbuf" \
 # for: the 200 bad ones as dropped (which also shows they bypassed the
 # batch, where tun would have dropped them unseen), the 200 good ones and
 # the 300 of the traffic after them as sent.
-# hostile_tx NAME ARGS...: a hostile TX run, and its accounting checked.
-hostile_tx() {
-	local name=$1
-	shift
-	t_run "$name: bad frames counted dropped, good ones sent" \
-		test "$(vhx_tx packets,dropped --name "$name" --hostile-tx "$@")" = "500 200"
+# tx_accounts NAME WHAT FIELDS WANT ARGS...: a vhx-netdrv TX run (its mode
+# in ARGS), and its TX queue's counters FIELDS must read WANT.
+tx_accounts() {
+	local name=$1 what=$2 fields=$3 want=$4
+	shift 4
+	t_run "$name: $what" test "$(vhx_tx "$fields" --name "$name" "$@")" = "$want"
 }
-hostile_tx "vhx-net hostile TX headers"
+tx_accounts "vhx-net hostile TX headers" "bad frames counted dropped, good ones sent" \
+	packets,dropped "500 200" --hostile-tx
 
 # TX chains longer than any frame can be: a single descriptor of nearly
 # 4 GiB (in a 4 GiB memory region), and a good frame followed by 70000
@@ -156,14 +157,11 @@ hostile_tx "vhx-net hostile TX headers"
 # sends the good frames between them in order.  Debian's vhost_net hands
 # them to tun, whose int length overflows (a WARNING, or a TX queue that
 # stops): vhx only.
-huge_tx() {
-	local name=$1
-	shift
-	t_run "$name: refused, counted dropped and errors, good ones sent" \
-		test "$(vhx_tx packets,dropped,errors --name "$name" --tx-huge "$@")" = "500 200 200"
-}
-huge_tx "vhx-net TX chains longer than a frame"
-huge_tx "vhx-net TX chains longer than a frame, packed" --packed
+for layout in "" --packed; do
+	tx_accounts "vhx-net TX chains longer than a frame${layout:+, packed}" \
+		"refused, counted dropped and errors, good ones sent" \
+		packets,dropped,errors "500 200 200" --tx-huge $layout
+done
 if dmesg | grep -q 'vhx: vq 1: TX chain [0-9]*: [0-9]* bytes, longer than any frame'; then
 	t_pass "vhx-net TX chains longer than a frame reported in dmesg (rate limited)"
 else

@@ -106,7 +106,7 @@ bool kill_loop_run(const struct kill_loop *k, const char *name)
 				name, i, st);
 			bad++;
 		}
-		if ((i + 1) % 250 == 0) {
+		if ((i + 1) % 100 == 0) {
 			printf("%s: %u of %u drivers killed\n", name, i + 1, k->cycles);
 			fflush(stdout);
 		}

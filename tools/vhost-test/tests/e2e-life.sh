@@ -9,7 +9,7 @@
 # - link: "set_link n0 off" then "on" from QEMU's monitor (QEMU stops and
 #   restarts vhost with the link); no ping while down, traffic after.
 # - kill: QEMU is killed with SIGKILL during a transfer, E2E_KILLS times
-#   (default 8; 5 for vhost-net, which is only the comparison): every vhx
+#   (default 5, and 5 for vhost-net, which is only the comparison): every vhx
 #   device is released, and vhx still unloads at the end (the harness).
 #   Each kill costs a nested boot; owner death at scale (1000 kills in
 #   traffic, with the test drivers) is owner-kill.sh's.
@@ -20,7 +20,7 @@
 . "$VHX_ROOT/tools/vhost-test/e2e-lib.sh"
 
 BYTES=${E2E_BYTES:-4194304}
-KILLS=${E2E_KILLS:-8}
+KILLS=${E2E_KILLS:-5}
 
 e2e_init || exit 1
 

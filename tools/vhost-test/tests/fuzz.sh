@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The ioctl and lifecycle fuzzer (vhx-fuzz.c) against /dev/vhx-net and
-# /dev/vhx-test, for a budget of VHX_FUZZ_CALLS calls (default: 200000 on
-# 6.12, 100000 on the debug line, 50000 on 6.1 and 7.3: 2.5 min, 4 min and
+# /dev/vhx-test, for a budget of VHX_FUZZ_CALLS calls (default: 120000 on
+# 6.12, 50000 on the debug line and on 6.1 and 7.3: 1.5 min, 4 min and
 # 40 s) or VHX_FUZZ_SECONDS seconds, from VHX_FUZZ_SEED (default: fixed per
 # kernel line, so that make check is repeatable; make fuzz draws one).  Its own
 # verdict covers errnos, non-owners and hangs; the lane's log gate covers
@@ -13,8 +13,7 @@
 # round's seed, is in the lane's results folder (fuzz.log).
 . "$VHX_ROOT/scripts/lib.sh"
 case $VHX_KVER in
-6.12) calls=200000 ;;
-debug) calls=100000 ;;
+6.12) calls=120000 ;;
 *) calls=50000 ;;
 esac
 calls=${VHX_FUZZ_CALLS:-$calls}

@@ -4,7 +4,7 @@
 # Owner death at scale: a driver SIGKILLed in the middle of its traffic,
 # VHX_KILL_CYCLES times in a row on each device node (default: 1000 on
 # 6.12, whose worker is a thread of the owner that dies with it; 300 on
-# the other Debian lines; 250 on the debug line, eight times slower), with
+# the other Debian lines; 150 on the debug line, eight times slower), with
 # the test drivers (killloop.c; the nested-QEMU kill test is in
 # e2e-life.sh).  vhx-test's drivers log dirty pages as they die, so pages
 # are pinned at the moment of death; vhx-net's move frames both ways
@@ -14,7 +14,7 @@
 . "$VHX_ROOT/scripts/lib.sh"
 case $VHX_KVER in
 6.12) cycles=1000 ;;
-debug) cycles=250 ;;
+debug) cycles=150 ;;
 *) cycles=300 ;;
 esac
 cycles=${VHX_KILL_CYCLES:-$cycles}

@@ -65,6 +65,7 @@ static void vhx_vq_reset(struct vhx_vq *vq)
 	vq->ring.lock = &vq->mutex;
 	vq->ring.iov = iov;
 	vq->ring.log = log;
+	vq->ring.device_reads = vq->device_reads;
 	/* A fresh packed ring starts in lap 1 on both sides. */
 	vq->ring.avail_wrap = true;
 	vq->ring.used_wrap = true;

@@ -63,6 +63,7 @@ enum {
 
 /* Most guest buffers one received packet may be spread over. */
 #define VHX_NET_MAX_MERGE	256
+static_assert(VHX_NET_MAX_MERGE <= VHX_USED_MAX);
 
 /*
  * The longest frame a guest may send, after the header the socket reads:
@@ -375,14 +376,13 @@ static int vhx_net_rx_one(struct vhx_net_vq *nvq, struct socket *sock,
 			goto fault;
 	}
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && r->log_base; i++) {
 		u64 part = min(left, nvq->chains[i].in_len);
 
-		if (r->log_base)
-			vhx_ring_log_chain(r, &nvq->chains[i], part);
-		vhx_vq_add_used(&nvq->vq, nvq->chains[i].head, part);
+		vhx_ring_log_chain(r, &nvq->chains[i], part);
 		left -= part;
 	}
+	vhx_vq_add_used_together(&nvq->vq, nvq->chains, n, ret + nvq->vhx_hlen);
 	return ret + nvq->vhx_hlen;
 fault:
 	vhx_ring_unget(r, nvq->chains, n);
@@ -637,6 +637,7 @@ static int vhx_net_open(struct inode *inode, struct file *f)
 		n->vqs[i].vq.handle_kick = vhx_net_handle_kick;
 		n->vqp[i] = &n->vqs[i].vq;
 	}
+	n->vqs[VHX_NET_TX].vq.device_reads = true;
 	ret = vhx_dev_init(&n->dev, &vhx_net_ops, n->vqp, VHX_NET_NVQS,
 			   VHX_NET_FEATURES, VHX_NET_WEIGHT, VHX_NET_BYTE_WEIGHT);
 	if (ret)

@@ -271,7 +271,8 @@ void vhx_ring_areas(const struct vhx_ring *r,
  * The ring base, as VHOST_GET/SET_VRING_BASE carry it.  Split: the next
  * avail index (the used index lives in the ring).  Packed: the next avail
  * position in bits 0-14 with its wrap counter in bit 15, the next used
- * position and its wrap counter in bits 16-31, as QEMU encodes it.
+ * position and its wrap counter in bits 16-31, as QEMU and vDPA encode it
+ * (a fresh ring is 0x80008000).  GET always answers in that form.
  */
 u32 vhx_ring_get_base(const struct vhx_ring *r)
 {
@@ -282,7 +283,19 @@ u32 vhx_ring_get_base(const struct vhx_ring *r)
 	       ((u32)r->last_used_idx | (u32)r->used_wrap << 15) << 16;
 }
 
-/* Positions are checked against the ring size when the ring starts. */
+/*
+ * SET also takes the vhost-user form, which DPDK's virtio-user sends to a
+ * kernel backend too: 16 bits, one state for both sides (a fresh ring is
+ * 0x00008000).  Read as the 32-bit form, that would start the used side
+ * in lap 0 of a ring whose driver is in lap 1, and the driver would never
+ * see a used descriptor.  So an upper half of zero means used = avail.
+ * That reading differs from the 32-bit one only for a ring stopped with
+ * its used side at position 0 of an even lap and descriptors in flight,
+ * which no client hands a kernel backend: they stop a ring with nothing
+ * in flight, used = avail, and then both readings agree.
+ *
+ * Positions are checked against the ring size when the ring starts.
+ */
 int vhx_ring_set_base(struct vhx_ring *r, u32 base)
 {
 	vhx_ring_assert_held(r);
@@ -293,6 +306,8 @@ int vhx_ring_set_base(struct vhx_ring *r, u32 base)
 		r->avail_idx = base;
 		return 0;
 	}
+	if (!(base >> 16))
+		base |= base << 16;
 	r->last_avail_idx = base & 0x7fff;
 	r->avail_wrap = base & 0x8000;
 	r->last_used_idx = (base >> 16) & 0x7fff;

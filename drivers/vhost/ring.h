@@ -73,6 +73,11 @@ struct vhx_ring {
 	bool event_idx;
 	bool notify_on_empty;
 	bool in_order;		/* VIRTIO_F_IN_ORDER: see vhx_ring_add_used() */
+	/*
+	 * The device only reads this queue's buffers (net TX): a packed
+	 * indirect table's WRITE flags are ignored, see ring_packed.c.
+	 */
+	bool device_reads;
 
 	u16 last_avail_idx;	/* next avail entry we will take */
 	u16 avail_idx;		/* avail->idx as we last read it */

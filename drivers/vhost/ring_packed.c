@@ -135,6 +135,15 @@ static void vhx_packed_decode(const struct vring_packed_desc *raw,
  * An indirect table: descriptors in a row, as many as its length says.
  * Only the WRITE flag means anything there; the spec has the device
  * ignore the others (and the ids).
+ *
+ * On a queue whose buffers the device only reads (net TX), WRITE is
+ * ignored too.  DPDK's virtio PMD (all versions since 20.11) builds its
+ * packed TX tables with the virtio-net header's entry flagged WRITE and
+ * the frame's entries after it readable; its own vhost library ignores
+ * the flag on TX, and every DPDK frame with more than one segment would
+ * otherwise be refused.  Reading memory the driver called writable gives
+ * the device nothing it may not have: it is the driver's memory, found in
+ * the memory table like any other buffer.
  */
 static int vhx_packed_walk_indirect(struct vhx_ring *r, struct vhx_chain *c,
 				    const struct vhx_desc *ind)
@@ -152,7 +161,7 @@ static int vhx_packed_walk_indirect(struct vhx_ring *r, struct vhx_chain *c,
 		if (vhx_indirect_read(r, c, ind, i, &raw))
 			return -EFAULT;
 		vhx_packed_decode(&raw, &d);
-		d.flags &= VRING_DESC_F_WRITE;
+		d.flags &= r->device_reads ? 0 : VRING_DESC_F_WRITE;
 		ret = vhx_chain_add(r, c, &d);
 		if (ret)
 			return ret;

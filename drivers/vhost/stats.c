@@ -5,7 +5,8 @@
  * Each open device gets /sys/kernel/debug/vhx/<kind>-<n>/stats:
  *
  *	owner 1234
- *	vq0 packets=... bytes=... dropped=... signals=... errors=... batched=... busy_polls=...
+ *	features 0x...		(acked)
+ *	vq0 packets=... bytes=... dropped=... signals=... errors=... batched=... busy_polls=... layout=split in_order=0
  *
  * The worker counts under vq->mutex, which the reader takes too, so a
  * line is one consistent snapshot of its queue.  The point is proof and
@@ -26,16 +27,21 @@ static int vhx_stats_show(struct seq_file *m, void *unused)
 {
 	struct vhx_dev *dev = m->private;
 	struct vhx_vq_stats s;
+	bool packed, in_order;
 	unsigned int i;
 
 	seq_printf(m, "owner %d\n", READ_ONCE(dev->owner_tgid));
+	seq_printf(m, "features 0x%llx\n", READ_ONCE(dev->acked_features));
 	for (i = 0; i < dev->nvqs; i++) {
 		vhx_vq_lock(dev->vqs[i]);
 		s = dev->vqs[i]->stats;
+		packed = dev->vqs[i]->ring.packed;
+		in_order = dev->vqs[i]->ring.in_order;
 		vhx_vq_unlock(dev->vqs[i]);
-		seq_printf(m, "vq%u packets=%llu bytes=%llu dropped=%llu signals=%llu errors=%llu batched=%llu busy_polls=%llu\n",
+		seq_printf(m, "vq%u packets=%llu bytes=%llu dropped=%llu signals=%llu errors=%llu batched=%llu busy_polls=%llu layout=%s in_order=%d\n",
 			   i, s.packets, s.bytes, s.dropped, s.signals,
-			   s.errors, s.batched, s.busy_polls);
+			   s.errors, s.batched, s.busy_polls,
+			   packed ? "packed" : "split", in_order);
 	}
 	return 0;
 }

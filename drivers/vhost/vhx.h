@@ -49,8 +49,14 @@ struct vhx_poll {
 	struct vhx_dev *dev;
 };
 
-/* Used entries gathered before one write of the used index. */
+/*
+ * Used entries gathered before one write of the used index (BATCH), and
+ * room for more (MAX): entries that must reach the guest together, all
+ * the buffers of one RX frame, may take the batch past BATCH
+ * (vhx_vq_add_used_together()).
+ */
 #define VHX_USED_BATCH	64
+#define VHX_USED_MAX	256
 
 /* Per-queue counters (stats.c), written by the worker under vq->mutex. */
 struct vhx_vq_stats {
@@ -69,6 +75,7 @@ struct vhx_vq {
 	struct mutex mutex;
 	atomic_t lockers;		/* waiting in vhx_vq_lock() */
 	struct vhx_ring ring;
+	bool device_reads;		/* for the ring, at each reset: net TX */
 
 	struct file *kick;
 	struct eventfd_ctx *call_ctx;
@@ -85,7 +92,7 @@ struct vhx_vq {
 	u64 acked_features;
 	u32 busyloop_timeout;
 
-	struct vring_used_elem used[VHX_USED_BATCH];
+	struct vring_used_elem used[VHX_USED_MAX];
 	unsigned int nused;
 	struct vhx_vq_stats stats;
 };
@@ -180,6 +187,35 @@ static inline void vhx_vq_add_used(struct vhx_vq *vq, u16 head, u32 len)
 	lockdep_assert_held(&vq->mutex);
 	vq->used[vq->nused++] = vhx_used_elem(head, len);
 	if (vq->nused == VHX_USED_BATCH || vq->nused >= vq->ring.num)
+		vhx_vq_flush_used(vq);
+}
+
+/*
+ * Give back @n chains whose entries must become visible to the guest in
+ * one write of the used index: the buffers of one mergeable RX frame.  A
+ * driver takes num_buffers entries as soon as it sees the frame's first,
+ * and drops the frame if they are not all there (Linux's virtio_net and
+ * DPDK's PMD both do, and the spec asks the device to use them together).
+ * So the batch is written out before the frame if the frame would not fit,
+ * and after it if it is full, never in the middle.  The chains were filled
+ * in order with @len bytes in all.
+ */
+static inline void vhx_vq_add_used_together(struct vhx_vq *vq,
+					    const struct vhx_chain *c,
+					    unsigned int n, u64 len)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&vq->mutex);
+	if (vq->nused + n > VHX_USED_MAX)
+		vhx_vq_flush_used(vq);
+	for (i = 0; i < n; i++) {
+		u32 part = min_t(u64, len, c[i].in_len);
+
+		vq->used[vq->nused++] = vhx_used_elem(c[i].head, part);
+		len -= part;
+	}
+	if (vq->nused >= VHX_USED_BATCH || vq->nused >= vq->ring.num)
 		vhx_vq_flush_used(vq);
 }
 

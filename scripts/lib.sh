@@ -89,6 +89,24 @@ t_run() {
 # vhx's stats).
 field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p"; }
 
+# vhx_stats_of PID: the vhx stats of the devices PID (QEMU, testpmd) owns, "vqN
+# packets=... ..." lines, one device after the other (vq0 RX, vq1 TX of
+# queue pair 0, then pair 1...).
+vhx_stats_of() {
+	local f found=1
+	for f in /sys/kernel/debug/vhx/net-*/stats; do
+		[ -r "$f" ] && [ "$(head -n 1 "$f" 2>/dev/null)" = "owner $1" ] || continue
+		tail -n +2 "$f"
+		found=0
+	done
+	return $found
+}
+
+# Open vhx-net devices right now.
+vhx_open_devices() {
+	ls -d /sys/kernel/debug/vhx/net-* 2>/dev/null | wc -l
+}
+
 die() { echo "vhx: $*" >&2; exit 1; }
 
 # kernel_release KVER: the installed Debian release of a kernel line.

@@ -39,6 +39,8 @@ packages=(
 	debootstrap
 	# the debug kernel line, built from linux-source
 	bc bison flex libelf-dev libssl-dev
+	# a client written by others: DPDK's testpmd with its virtio-user PMD
+	dpdk-dev librte-net-virtio23
 )
 
 installed() {

@@ -98,26 +98,36 @@ e2e_start() {
 # e2e_wait_up TAG: wait for the guest to answer (a boot takes 10-30 s),
 # giving up at once if QEMU is gone.
 #
-# One exception: a nested guest stopped by "KVM internal error. Suberror:
-# 3" is booted again, up to 8 times.  That is the VM's own KVM (7.3's)
-# refusing to emulate an MMIO access it believes happened during event
-# delivery, which is what TCG's emulated SVM makes it believe, now and
-# then, at the guest's first virtqueue kicks.  It is seen with Debian's
-# vhost_net as with vhx, in about one boot in four in the 7.3 lane, and
-# three times in a row on one boot (CI, 2026-12-01).  A lane boots about
-# 60 guests, so one retry failed a run now and then, three would still
-# fail about one run in three, and eight leave about one in a thousand.
-# QEMU then pauses the guest and stays: it is killed (only one QEMU runs
-# while a test waits for its guest), and the log says so.
+# Two exceptions, both the emulated machine's and not the data path's: the
+# guest is booted again, up to 8 times in all.
+#
+# - A nested guest stopped by "KVM internal error. Suberror: 3".  That is
+#   the VM's own KVM (7.3's) refusing to emulate an MMIO access it believes
+#   happened during event delivery, which is what TCG's emulated SVM makes
+#   it believe, now and then, at the guest's first virtqueue kicks.  It is
+#   seen with Debian's vhost_net as with vhx, in about one boot in four in
+#   the 7.3 lane, and three times in a row on one boot (CI, 2026-12-01).
+#   QEMU then pauses the guest and stays: it is killed (only one QEMU runs
+#   while a test waits for its guest), and the log says so.
+# - A nested kernel that panicked before its /init said "vhx-nested: up"
+#   (seen in CI: "Attempted to kill the idle task" with RIP 0, and a page
+#   fault in an interrupt at 7 s, right after an internal error 3).  Until
+#   then no driver of the network device is loaded (nested-init loads
+#   virtio_net), QEMU has not started a vhost backend, and no data path
+#   has touched the guest.  A panic after that line is a failure, printed
+#   whole.
+# A lane boots about 60 guests, so one retry failed a run now and then,
+# three would still fail about one run in three, and eight leave about one
+# in a thousand.
 e2e_wait_up() {
-	local out i retries=0
+	local out i retries=0 why
 	for ((i = 0; i < 75; i++)); do
 		if out=$("$E2E_TCP" rr "$E2E_GUEST" --count 1 --wait 2 2>&1); then
 			[ -n "$1" ] && t_pass "$1: guest up and reachable"
 			return 0
 		fi
-		if [ "$retries" -lt 8 ] && grep -q 'KVM internal error. Suberror: 3' "$E2E_QERR" 2>/dev/null; then
-			echo "    e2e: the VM's KVM stopped the nested guest (internal error 3, event delivery), booting it again"
+		if [ "$retries" -lt 8 ] && why=$(e2e_boot_flake); then
+			echo "    e2e: $why, booting it again"
 			retries=$((retries + 1))
 			e2e_kill
 			E2E_USE_FDS=${E2E_LAST_ENV[0]#*=} E2E_APPEND=${E2E_LAST_ENV[1]#*=} \
@@ -129,10 +139,37 @@ e2e_wait_up() {
 	done
 	if [ -n "$1" ]; then
 		t_fail "$1: guest reachable over TCP ($out)"
-		sed 's/^/    qemu: /' "$E2E_QERR"
-		tail -n 20 "$E2E_CONSOLE" 2>/dev/null | sed 's/^/    /'
+		e2e_boot_report
 	fi
 	return 1
+}
+
+# e2e_boot_flake: says why, and succeeds, if the last boot failed in the
+# emulated machine rather than anywhere a data path could reach (above).
+e2e_boot_flake() {
+	if grep -q 'KVM internal error. Suberror: 3' "$E2E_QERR" 2>/dev/null; then
+		echo "the VM's KVM stopped the nested guest (internal error 3, event delivery)"
+	elif ! kill -0 "$E2E_QPID" 2>/dev/null &&
+		grep -q 'Kernel panic - not syncing' "$E2E_CONSOLE" 2>/dev/null &&
+		! grep -q 'vhx-nested: up' "$E2E_CONSOLE"; then
+		echo "the nested kernel panicked before its init ran ($(grep -m1 -o 'Kernel panic - not syncing: .*' "$E2E_CONSOLE"))"
+	else
+		return 1
+	fi
+}
+
+# e2e_boot_report: what QEMU and the guest said about a boot that did not
+# come up: QEMU's errors, and the console's end, or from the first kernel
+# bug report on if there is one.
+e2e_boot_report() {
+	local from
+	sed 's/^/    qemu: /' "$E2E_QERR"
+	from=$(grep -n -m1 -E 'BUG:|Oops|general protection|Kernel panic|WARNING:' "$E2E_CONSOLE" 2>/dev/null | cut -d: -f1)
+	if [ -n "$from" ]; then
+		sed -n "$((from > 5 ? from - 5 : 1)),\$p" "$E2E_CONSOLE" | head -n 80 | sed 's/^/    /'
+	else
+		tail -n 20 "$E2E_CONSOLE" 2>/dev/null | sed 's/^/    /'
+	fi
 }
 
 # The newest QEMU in this VM (nested_run wraps it in timeout).
@@ -188,20 +225,3 @@ e2e_ping() {
 	fi
 }
 
-# vhx_stats_of PID: the vhx stats of the devices QEMU PID owns, "vqN
-# packets=... ..." lines, one device after the other (vq0 RX, vq1 TX of
-# queue pair 0, then pair 1...).
-vhx_stats_of() {
-	local f found=1
-	for f in /sys/kernel/debug/vhx/net-*/stats; do
-		[ -r "$f" ] && [ "$(head -n 1 "$f" 2>/dev/null)" = "owner $1" ] || continue
-		tail -n +2 "$f"
-		found=0
-	done
-	return $found
-}
-
-# Open vhx-net devices right now.
-vhx_open_devices() {
-	ls -d /sys/kernel/debug/vhx/net-* 2>/dev/null | wc -l
-}

@@ -83,8 +83,7 @@ kill_case() {
 			bad=$((bad + 1))
 			# What QEMU and the guest said, for the log.
 			echo "    $tag: boot $((i + 1)) did not come up"
-			tail -n 5 "$E2E_QERR" | sed 's/^/    qemu: /'
-			tail -n 5 "$E2E_CONSOLE" 2>/dev/null | sed 's/^/    /'
+			e2e_boot_report
 			e2e_kill
 			continue
 		fi

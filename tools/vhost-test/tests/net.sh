@@ -83,8 +83,8 @@ busy_polls() {
 	if echo "$out" | grep -Eq '^vhx-stats: vq0 .*busy_polls=[1-9]' &&
 		echo "$out" | grep -Eq '^vhx-stats: vq1 .*busy_polls=[1-9]'; then
 		echo yes
-	elif echo "$out" | grep -q '^vhx-stats: vq0 .*busy_polls=0$' &&
-		echo "$out" | grep -q '^vhx-stats: vq1 .*busy_polls=0$'; then
+	elif echo "$out" | grep -q '^vhx-stats: vq0 .*busy_polls=0 ' &&
+		echo "$out" | grep -q '^vhx-stats: vq1 .*busy_polls=0 '; then
 		echo no
 	fi
 }

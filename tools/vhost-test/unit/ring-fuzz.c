@@ -52,7 +52,7 @@ static bool arena_ok(const void *p, size_t n)
 struct header {
 	uint8_t num_log2;	/* ring of 1 << (x % 9): 1 .. 256 */
 	uint8_t flags;		/* event_idx, notify_on_empty, log, hole,
-				 * packed, used lap, in_order */
+				 * packed, used lap, in_order, device_reads */
 	uint8_t nregions;	/* 1 .. 4 */
 	uint8_t shuffle;
 	uint16_t desc_off, avail_off, used_off;	/* in the arena */
@@ -100,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.num = 1u << (h.num_log2 % 9);
 	r.packed = h.flags & 16;
 	r.in_order = h.flags & 64;
+	r.device_reads = h.flags & 128;
 	r.ids = ids;
 	r.desc = (void *)(arena + (h.desc_off % ARENA_SIZE & ~15u));
 	r.avail = (void *)(arena + (h.avail_off % ARENA_SIZE & ~1u));

@@ -872,6 +872,48 @@ static void event_idx(void)
 }
 
 /*
+ * DPDK's packed TX tables: the header's entry flagged WRITE, the frame's
+ * entries readable after it.  Refused on a queue the device writes (the
+ * order rule), taken whole as readable on one it only reads (net TX).
+ */
+static void packed_dpdk_tx_table(void)
+{
+	static const uint32_t lens[3] = { 12, 500, 300 };
+	struct vring_packed_desc *t;
+	struct vhx_chain c;
+	struct ring_env e;
+	int i, ret;
+
+	for (i = 0; i < 2; i++) {
+		bool reads = i;
+		uint32_t k;
+
+		env_init(&e, true, 16, 1, 1024 * 1024, false);
+		e.d.r.device_reads = reads;
+		t = guestmem_alloc(&e.g, 3 * 16, 16, false);
+		for (k = 0; k < 3; k++)
+			t[k] = (struct vring_packed_desc){
+				buf_gpa(&e, lens[k]), lens[k], k,
+				k ? VRING_DESC_F_NEXT | PA : VRING_DESC_F_WRITE };
+		t[2].flags = PA;
+		pslot(&e, 0, guestmem_gpa(&e.g, t), 3 * 16, 4,
+		      PA | VRING_DESC_F_INDIRECT);
+		nerr = 0;
+		ret = vhx_ring_get(&e.d.r, &c);
+		if (reads)
+			CHECK(ret == 1 && c.head == 4 && c.out == 3 && !c.in &&
+			      c.out_len == 812 && !nerr,
+			      "packed: DPDK's TX table (header entry WRITE) on a queue the device only reads: 3 readable buffers, 812 B");
+		else
+			CHECK(ret == -EINVAL && nerr == 1,
+			      "packed: the same table on a queue the device writes is -EINVAL (%s)",
+			      last_err);
+		nerr = 0;
+		env_fini(&e);
+	}
+}
+
+/*
  * Packed bookkeeping: the ring base encoding, give-back, and what a device
  * (not a guest) could get wrong.
  */
@@ -890,6 +932,21 @@ static void packed_state(void)
 	      e.d.r.last_used_idx == 15 && !e.d.r.used_wrap &&
 	      vhx_ring_get_base(&e.d.r) == 0x000f8003,
 	      "packed: base carries avail 3 lap 1, used 15 lap 0, and reads back");
+	vhx_ring_set_base(&e.d.r, 0x00008000);
+	CHECK(e.d.r.last_avail_idx == 0 && e.d.r.avail_wrap &&
+	      e.d.r.last_used_idx == 0 && e.d.r.used_wrap &&
+	      vhx_ring_get_base(&e.d.r) == 0x80008000,
+	      "packed: DPDK's fresh base 0x00008000 (vhost-user form) is used = avail, lap 1");
+	vhx_ring_set_base(&e.d.r, 0x0000000b);
+	CHECK(e.d.r.last_avail_idx == 11 && !e.d.r.avail_wrap &&
+	      e.d.r.last_used_idx == 11 && !e.d.r.used_wrap &&
+	      vhx_ring_get_base(&e.d.r) == 0x000b000b,
+	      "packed: 16-bit base 0x000b is avail = used = 11, lap 0");
+	nerr = 0;
+	vhx_ring_set_base(&e.d.r, 0x00000010);
+	CHECK(vhx_ring_start(&e.d.r) == -EINVAL && nerr == 1,
+	      "packed: a 16-bit base at position 16 of 16 is -EINVAL (%s)",
+	      last_err);
 	nerr = 0;
 	vhx_ring_set_base(&e.d.r, 0x80108000);
 	CHECK(vhx_ring_start(&e.d.r) == -EINVAL && nerr == 1,
@@ -1153,6 +1210,7 @@ int main(void)
 	log_off();
 	event_idx();
 	packed_state();
+	packed_dpdk_tx_table();
 	short_of_buffers(false);
 	short_of_buffers(true);
 	in_order_runs(false);

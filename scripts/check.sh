@@ -60,8 +60,30 @@ unit_tests() {
 # a time (default: one per host core; most VMs have a single vCPU), the
 # longest first, so that the short ones fill the gaps at the end.  Outputs
 # are shown in matrix order.
+# lanes_progress DIR: a line a minute while the lanes run, so that a
+# person can tell progress from a hang: each running lane with the checks
+# its guest has reported so far (from its live log), and how many are done.
+lanes_progress() {
+	local dir=$1 start=$SECONDS f lane p x running done
+	while sleep 60; do
+		running= done=0
+		for f in "$dir"/*.log; do
+			[ -e "$f" ] || continue
+			lane=$(basename "$f" .log)
+			if [ -e "$dir/$lane.rc" ]; then
+				done=$((done + 1))
+				continue
+			fi
+			p=$(grep -c '^ *PASS:' "$VHX_ROOT/build/vm/$lane/log" 2>/dev/null)
+			x=$(grep -c '^ *FAIL:' "$VHX_ROOT/build/vm/$lane/log" 2>/dev/null)
+			running+=" ${lane/-/ } (${p:-0} passed, ${x:-0} failed);"
+		done
+		echo "check: VM lanes, $(((SECONDS - start) / 60)) min: $done done; running:${running:- none}"
+	done
+}
+
 vm_lanes() {
-	local k g t jobs=${VHX_JOBS:-$(nproc)} dir=$VHX_ROOT/build/lanes rc=0
+	local k g t jobs=${VHX_JOBS:-$(nproc)} dir=$VHX_ROOT/build/lanes rc=0 ticker
 	local tests=$VHX_ROOT/tools/vhost-test/tests
 	local -A group=()
 	local -a lanes=() order=()
@@ -91,7 +113,11 @@ vm_lanes() {
 	done
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
+	# Not a job: the loop below counts its jobs to keep VHX_JOBS running.
+	lanes_progress "$dir" &
+	ticker=$!
+	disown "$ticker"
+	trap 'kill $(jobs -p) "$ticker" 2>/dev/null; exit 130' INT TERM
 	for t in "${lanes[@]}" "gate selftest"; do
 		read -r k g <<<"$t"
 		while [ "$(jobs -pr | wc -l)" -ge "$jobs" ]; do
@@ -132,6 +158,7 @@ vm_lanes() {
 		) &
 	done
 	wait
+	kill "$ticker" 2>/dev/null
 	trap - INT TERM
 	for k in "${kvers[@]}"; do
 		if [ "$k" = debug ]; then

@@ -4,6 +4,7 @@
  *
  *   vhx-tapfeed --iface TAP [--frames N] [--window W] [--flows F]
  *               [--min-size B] [--max-size B] [--timeout SEC] [--seed S]
+ *   vhx-tapfeed --iface TAP --blast SEC [--min-size B] [--max-size B]
  *
  * A client that echoes (DPDK's testpmd in "io" forwarding, say) reads the
  * tap's frames through its kernel data path and writes each one back.  A
@@ -21,6 +22,9 @@
  * of a multi-queue tap.  Prints one line, "tapfeed: sent=N echoed=N
  * bad=N dup=N lost=N secs=S", and exits 0 only when every frame came back
  * right, once.
+ *
+ * --blast SEC: a source for benchmarks; frames as fast as the socket takes
+ * them for SEC seconds, nothing checked ("tapfeed: sent=N secs=S").
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,7 +52,7 @@
 struct opts {
 	const char *iface;
 	unsigned int frames, window, flows, min_size, max_size, seed;
-	double timeout;
+	double timeout, blast;
 };
 
 /* The payload's byte @i of frame @seq: both must be right to match. */
@@ -137,7 +141,8 @@ static void usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 		"usage: vhx-tapfeed --iface TAP [--frames N] [--window W] [--flows F]\n"
-		"                   [--min-size B] [--max-size B] [--timeout SEC] [--seed S]\n");
+		"                   [--min-size B] [--max-size B] [--timeout SEC] [--seed S]\n"
+		"       vhx-tapfeed --iface TAP --blast SEC [--min-size B] [--max-size B]\n");
 	exit(status);
 }
 
@@ -152,6 +157,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "max-size", required_argument, NULL, 'M' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "blast", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -185,6 +191,9 @@ static void parse(int argc, char **argv, struct opts *o)
 			break;
 		case 's':
 			o->seed = strtoul(optarg, NULL, 0);
+			break;
+		case 'b':
+			o->blast = strtod(optarg, NULL);
 			break;
 		case 'h':
 			usage(0);
@@ -225,6 +234,27 @@ static int open_tap_socket(const char *iface)
 	return fd;
 }
 
+/* --blast: send for o->blast seconds, check nothing. */
+static int blast(int fd, const struct opts *o)
+{
+	unsigned int state = o->seed, sent = 0;
+	double start = now();
+	uint8_t f[2048];
+	int one = 1;
+
+	/* Our own frames would be copied back to us: a cost, not a result. */
+	setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+	while (now() - start < o->blast) {
+		unsigned int len = util_rnd(&state, o->min_size, o->max_size);
+
+		build(f, sent, len, o);
+		if (send(fd, f, len, 0) == (ssize_t)len)
+			sent++;
+	}
+	printf("tapfeed: sent=%u secs=%.3f\n", sent, now() - start);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int sent = 0, echoed = 0, bad = 0, dup = 0, state;
@@ -235,6 +265,8 @@ int main(int argc, char **argv)
 
 	parse(argc, argv, &o);
 	fd = open_tap_socket(o.iface);
+	if (o.blast > 0)
+		return blast(fd, &o);
 	seen = calloc(o.frames, 1);
 	if (!seen)
 		return 1;

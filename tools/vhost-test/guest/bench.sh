@@ -116,3 +116,70 @@ done
 # One run sends and receives (vhx-netdrv names its lines "<dev> tx 64KiB"
 # and "<dev> rx 64KiB").
 both "" --gso --event-idx --frames "$((nf / 15))"
+
+# A polling driver: DPDK's testpmd on virtio-user (tests/dpdk.sh), which
+# never sleeps, suppresses interrupts and kicks per burst only when the
+# device asks.  txonly sends 64-byte frames (60 B + FCS) into the tap,
+# where the host stack drops them; rxonly counts what vhx-tapfeed --blast
+# writes into the tap meanwhile.  One queue pair, split rings (all Debian's
+# vhost_net has), VHX_BENCH_DPDK_SECS of forwarding, DPDK_ROUNDS pairs
+# (default 2) after a warm-up.  The rate is testpmd's own: the mean of its
+# once-a-second Tx-pps (Rx-pps) readings, the first two (start-up) and the
+# last left out; under icount its clock is the guest's, so the instruction
+# column counts testpmd's polling too: a polling driver spends every
+# instruction it is given.
+dsecs=${VHX_BENCH_DPDK_SECS:-8}
+drounds=${VHX_BENCH_DPDK_ROUNDS:-2}
+[ -n "${VHX_ICOUNT:-}" ] && drounds=1
+feed=$VHX_ROOT/build/tools/vhx-tapfeed
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+# dpdkbench DEV MODE NAME: one run, one BENCH line.
+dpdkbench() {
+	local dev=$1 mode=$2 name=$3 log=/tmp/dpdk-bench.log pid i key sum
+	ip tuntap add dev vhxbench0 mode tap vnet_hdr
+	ip link set vhxbench0 up
+	dpdk-testpmd --lcores=0@0,1@0 --no-pci --no-huge -m 128 --no-shconf --no-telemetry \
+		--iova-mode=va --log-level=lib.eal:warning \
+		"--vdev=net_virtio_user0,path=/dev/$dev,iface=vhxbench0,queues=1,queue_size=256" \
+		-- --forward-mode="$mode" --txpkts=60 --nb-cores=1 --rxd=256 --txd=256 \
+		--total-num-mbufs=8192 --stats-period=1 </dev/null >"$log" 2>&1 &
+	pid=$!
+	for ((i = 0; i < 120; i++)); do
+		grep -q 'packet forwarding - ports=' "$log" && break
+		sleep 0.5
+	done
+	[ "$mode" = rxonly ] &&
+		timeout $((dsecs + 10)) "$feed" --iface vhxbench0 --blast "$((dsecs + 3))" \
+			--min-size 60 --max-size 60 >/dev/null &
+	sleep $((dsecs + 3))
+	kill -INT "$pid"
+	wait "$pid"
+	wait
+	ip link del vhxbench0
+	key=Tx-pps
+	[ "$mode" = rxonly ] && key=Rx-pps
+	sum=$(grep -o "$key: *[0-9]*" "$log" | grep -o '[0-9]*$' | sed '1,2d;$d' |
+		awk '{ s += $1; n++ } END { if (n) printf "%d %d %.0f", s, n, s / n }')
+	if [ -n "$sum" ]; then
+		read -r c s r <<<"$sum"
+		echo "BENCH: $dev $name chains=$c secs=$s.000000 chains_per_s=$r"
+	else
+		echo "FAIL: $dev $name: testpmd gave no rate"
+		tail -n 20 "$log" | sed 's/^/    /'
+	fi
+}
+if command -v dpdk-testpmd >/dev/null; then
+	for mode in txonly rxonly; do
+		name="dpdk ${mode%only} 60B"
+		for dev in vhx-net vhost-net; do
+			[ "$drounds" -gt 1 ] && dpdkbench "$dev" "$mode" "$name" >/dev/null
+		done
+		for k in $(seq 1 "$drounds"); do
+			order="vhx-net vhost-net"
+			[ $((k % 2)) = 0 ] && order="vhost-net vhx-net"
+			for dev in $order; do
+				dpdkbench "$dev" "$mode" "$name"
+			done
+		done
+	done
+fi

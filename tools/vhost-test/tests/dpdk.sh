@@ -104,6 +104,14 @@ cell() {
 	name+="$([ "$in_order" = 1 ] && echo ", in-order")"
 	name+=", $q queue pair$([ "$q" = 1 ] || echo s)"
 	log=$LOGS/$(echo "$name" | tr ' ,/' '_-_').log
+	# Debian's 7.3 vhost_net negotiates IN_ORDER with DPDK and then stalls
+	# (2026-12-02: about 200 of 3000 frames echoed, then none, on every
+	# in-order cell, split or not, one queue pair or two): vhost_net's and
+	# DPDK's affair, not a reference for vhx, so the cell is not run there.
+	if [ "$dev" = /dev/vhost-net ] && [ "$in_order" = 1 ] && vhost_has_in_order; then
+		t_skip "$name: Debian's vhost_net stalls with DPDK's in-order (about 200 of 3000 frames)"
+		return
+	fi
 	if [ "$q" -gt 1 ]; then
 		ip tuntap add dev "$TAP" mode tap vnet_hdr multi_queue
 	else

@@ -80,24 +80,27 @@ netbench() {
 	"${net[@]}" --bench --device "/dev/$dev" "$@" --name "$dev${name:+ $name}" 2>&1 |
 		grep -E '^(BENCH|FAIL)'
 }
-# both NAME ARGS...: NAME (e.g. "tx 60B") on vhx-net and vhost-net,
-# ROUNDS times each, alternating.
-both() {
-	local name=$1 k dev order
-	shift
-	if [ "$rounds" -gt 1 ]; then
+# alternate RUN ROUNDS NAME ARGS...: "RUN DEV NAME ARGS..." on vhx-net
+# and vhost-net, ROUNDS times each, the order turned every round, after
+# one uncounted warm-up run of each if ROUNDS > 1.
+alternate() {
+	local run=$1 n=$2 name=$3 k dev order
+	shift 3
+	if [ "$n" -gt 1 ]; then
 		for dev in vhx-net vhost-net; do
-			netbench "$dev" warm-up "$@" >/dev/null
+			"$run" "$dev" warm-up "$@" >/dev/null
 		done
 	fi
-	for k in $(seq 1 "$rounds"); do
+	for k in $(seq 1 "$n"); do
 		order="vhx-net vhost-net"
 		[ $((k % 2)) = 0 ] && order="vhost-net vhx-net"
 		for dev in $order; do
-			netbench "$dev" "$name" "$@"
+			"$run" "$dev" "$name" "$@"
 		done
 	done
 }
+# both NAME ARGS...: NAME (e.g. "tx 60B") on both devices, in rounds.
+both() { alternate netbench "$rounds" "$@"; }
 for size in 60 1514; do
 	for dir in tx rx; do
 		args=(--mode "$dir" --mrg --event-idx --min-size "$size" --max-size "$size" --frames "$nf")
@@ -133,9 +136,9 @@ drounds=${VHX_BENCH_DPDK_ROUNDS:-2}
 [ -n "${VHX_ICOUNT:-}" ] && drounds=1
 feed=$VHX_ROOT/build/tools/vhx-tapfeed
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-# dpdkbench DEV MODE NAME: one run, one BENCH line.
+# dpdkbench DEV NAME MODE: one run, one BENCH line.
 dpdkbench() {
-	local dev=$1 mode=$2 name=$3 log=/tmp/dpdk-bench.log pid i key sum
+	local dev=$1 name=$2 mode=$3 log=/tmp/dpdk-bench.log pid i key sum
 	ip tuntap add dev vhxbench0 mode tap vnet_hdr
 	ip link set vhxbench0 up
 	dpdk-testpmd --lcores=0@0,1@0 --no-pci --no-huge -m 128 --no-shconf --no-telemetry \
@@ -170,16 +173,6 @@ dpdkbench() {
 }
 if command -v dpdk-testpmd >/dev/null; then
 	for mode in txonly rxonly; do
-		name="dpdk ${mode%only} 60B"
-		for dev in vhx-net vhost-net; do
-			[ "$drounds" -gt 1 ] && dpdkbench "$dev" "$mode" "$name" >/dev/null
-		done
-		for k in $(seq 1 "$drounds"); do
-			order="vhx-net vhost-net"
-			[ $((k % 2)) = 0 ] && order="vhost-net vhx-net"
-			for dev in $order; do
-				dpdkbench "$dev" "$mode" "$name"
-			done
-		done
+		alternate dpdkbench "$drounds" "dpdk ${mode%only} 60B" "$mode"
 	done
 fi

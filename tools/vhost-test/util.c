@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -47,6 +48,18 @@ long files_in_use(void)
 		fclose(f);
 	}
 	return n;
+}
+
+long files_slack(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long batch;
+
+	if (cpus < 1)
+		cpus = 1;
+	batch = cpus * 2 > 32 ? cpus * 2 : 32;
+	/* Each reading is off by less than batch per CPU, either way. */
+	return 2 * batch * cpus;
 }
 
 unsigned int util_rnd(unsigned int *state, unsigned int lo, unsigned int hi)

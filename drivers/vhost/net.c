@@ -76,7 +76,12 @@ static_assert(VHX_NET_MAX_MERGE <= VHX_USED_MAX);
 struct vhx_net_vq {
 	struct vhx_vq vq;
 	struct file *file;		/* the backend; holds the socket */
-	struct vhx_poll sock_poll;	/* RX: data; TX: room again */
+	/*
+	 * RX: data to receive; TX: room to send again.  Started and stopped
+	 * by the worker under vq.mutex, or once vhx_vq_stop() has made the
+	 * worker let go (vhx_net_watch_sock()).
+	 */
+	struct vhx_poll sock_poll;
 	size_t vhx_hlen;		/* header we add (RX) / strip (TX) */
 	size_t sock_hlen;		/* header the socket reads/writes */
 	bool mergeable;
@@ -156,6 +161,17 @@ static void vhx_net_tx_push(struct vhx_net_vq *nvq, struct socket *sock,
 	}
 }
 
+/* Whether the socket's readiness wakes the worker (see sock_poll). */
+static void vhx_net_watch_sock(struct vhx_net_vq *nvq, struct socket *sock,
+			       bool on)
+{
+	lockdep_assert_held(&nvq->vq.mutex);
+	if (on)
+		vhx_poll_start(&nvq->sock_poll, sock->file);
+	else
+		vhx_poll_stop(&nvq->sock_poll);
+}
+
 static void vhx_net_tx(struct vhx_net_vq *nvq)
 {
 	struct vhx_vq *vq = &nvq->vq;
@@ -172,7 +188,7 @@ static void vhx_net_tx(struct vhx_net_vq *nvq)
 	if (!sock)
 		goto out;
 	batch = vhx_net_tx_batch(nvq, sock);
-	vhx_poll_stop(&nvq->sock_poll);
+	vhx_net_watch_sock(nvq, sock, false);
 	vhx_ring_disable_notify(r);
 	for (;;) {
 		struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
@@ -229,7 +245,7 @@ static void vhx_net_tx(struct vhx_net_vq *nvq)
 		if (ret == -EAGAIN || ret == -ENOMEM || ret == -ENOBUFS) {
 			/* The socket is full: retry when it has room. */
 			vhx_ring_unget(r, &c, 1);
-			vhx_poll_start(&nvq->sock_poll, sock->file);
+			vhx_net_watch_sock(nvq, sock, true);
 			break;
 		}
 		/* Any other error drops the frame (a bad header, say). */
@@ -416,6 +432,8 @@ static void vhx_net_rx(struct vhx_net_vq *nvq)
 			vhx_vq_flush_used(vq);
 			if (vhx_vq_busy_poll(vq, vhx_net_rx_pending))
 				continue;
+			/* Drained: the next frame wakes us (at once if one came). */
+			vhx_net_watch_sock(nvq, sock, true);
 			break;
 		}
 		/* The socket's own header comes on top of what it peeks. */
@@ -424,9 +442,15 @@ static void vhx_net_rx(struct vhx_net_vq *nvq)
 		if (n < 0)
 			break;
 		if (!n) {
-			/* No buffers: the guest's next kick brings us back. */
+			/*
+			 * No buffers: the guest's next kick brings us back.
+			 * Until then more frames are no reason to wake: a
+			 * driver that refills in bursts (DPDK's) would have
+			 * us woken for every frame the socket queues.
+			 */
 			if (vhx_vq_idle(vq, vhx_vq_avail_pending))
 				continue;
+			vhx_net_watch_sock(nvq, sock, false);
 			break;
 		}
 		ret = vhx_net_rx_one(nvq, sock, n, niov, have, len);
@@ -554,9 +578,11 @@ static long vhx_net_set_backend(struct vhx_net *n,
 		fput(file);
 		return ret;
 	}
+	/*
+	 * vhx_vq_start() queued a run of the worker: it watches the RX
+	 * socket from there (a second, unlocked start here would race it).
+	 */
 	nvq->file = file;
-	if (f.index == VHX_NET_RX)
-		vhx_poll_start(&nvq->sock_poll, file);
 	return 0;
 }
 

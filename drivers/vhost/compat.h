@@ -10,7 +10,6 @@
 #ifndef _VHX_COMPAT_H
 #define _VHX_COMPAT_H
 
-#include <linux/err.h>
 #include <linux/eventfd.h>
 #include <linux/if_tun.h>
 #include <linux/ptr_ring.h>
@@ -85,132 +84,11 @@ static inline int vhx_tap_ring_consume(struct file *file, struct ptr_ring *r,
 #endif
 
 /*
- * The worker task: vhx_task_create(fn, kill, arg, name) makes a task that
- * calls fn(arg) in a loop, in the caller's address space and cgroups.  fn
- * is entered in TASK_INTERRUPTIBLE and returns whether it found work; when
- * it did not, the task sleeps until vhx_task_wake().  vhx_task_stop()
- * ends the loop and frees the task.
- *
- * From 6.10 this is the kernel's vhost_task: a thread of the owner
- * process, so its mm, cgroups, rlimits and CPU accounting are the owner's
- * by construction.  Being a thread, it dies with the process: on SIGKILL
- * it calls kill(arg) in its own context before exiting, and the caller
- * must then stop waking it, since the task may be gone.  kill and
- * vhx_task_stop() exclude each other; after kill has run, stop only
- * waits and frees.
- *
- * Before that, a kthread that borrows the owner's mm and joins its
- * cgroups (as vhost did for years).  A kthread ignores signals: kill is
- * never called.
+ * The worker's task (task.c): from 6.10 the kernel's vhost_task, a thread
+ * of the owner process; before, a kthread of our own.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
-#include <linux/sched/vhost_task.h>
-
-#define vhx_task vhost_task
-
-static inline struct vhost_task *
-vhx_task_create(bool (*fn)(void *), void (*kill)(void *), void *arg,
-		const char *name)
-{
-	struct vhost_task *t = vhost_task_create(fn, kill, arg, name);
-
-	/* NULL until 6.14 (and its stable backports), ERR_PTR after. */
-	return t ? t : ERR_PTR(-ENOMEM);
-}
-
-static inline void vhx_task_start(struct vhost_task *t)
-{
-	vhost_task_start(t);
-}
-
-static inline void vhx_task_wake(struct vhost_task *t)
-{
-	vhost_task_wake(t);
-}
-
-static inline void vhx_task_stop(struct vhost_task *t)
-{
-	vhost_task_stop(t);
-}
-
-#else
-#include <linux/cgroup.h>
-#include <linux/kthread.h>
-#include <linux/sched/mm.h>
-#include <linux/slab.h>
-
-struct vhx_task {
-	struct task_struct *task;
-	struct mm_struct *mm;
-	bool (*fn)(void *arg);
-	void *arg;
-};
-
-static inline int vhx_task_kthread(void *data)
-{
-	struct vhx_task *t = data;
-
-	kthread_use_mm(t->mm);
-	for (;;) {
-		/* Paired with the wake-up: no work queued before it is lost. */
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (kthread_should_stop()) {
-			__set_current_state(TASK_RUNNING);
-			break;
-		}
-		if (!t->fn(t->arg))
-			schedule();
-	}
-	kthread_unuse_mm(t->mm);
-	return 0;
-}
-
-static inline struct vhx_task *
-vhx_task_create(bool (*fn)(void *), void (*kill)(void *), void *arg,
-		const char *name)
-{
-	struct vhx_task *t = kzalloc(sizeof(*t), GFP_KERNEL);
-	int ret;
-
-	if (!t)
-		return ERR_PTR(-ENOMEM);
-	t->fn = fn;
-	t->arg = arg;
-	t->mm = current->mm;
-	mmgrab(t->mm);
-	t->task = kthread_create(vhx_task_kthread, t, "%s", name);
-	if (IS_ERR(t->task)) {
-		ret = PTR_ERR(t->task);
-		goto fail;
-	}
-	ret = cgroup_attach_task_all(current, t->task);
-	if (ret) {
-		kthread_stop(t->task);
-		goto fail;
-	}
-	return t;
-fail:
-	mmdrop(t->mm);
-	kfree(t);
-	return ERR_PTR(ret);
-}
-
-static inline void vhx_task_start(struct vhx_task *t)
-{
-	wake_up_process(t->task);
-}
-
-static inline void vhx_task_wake(struct vhx_task *t)
-{
-	wake_up_process(t->task);
-}
-
-static inline void vhx_task_stop(struct vhx_task *t)
-{
-	kthread_stop(t->task);
-	mmdrop(t->mm);
-	kfree(t);
-}
+#define VHX_HAVE_VHOST_TASK
 #endif
 
 #endif /* _VHX_COMPAT_H */

@@ -14,67 +14,17 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/nospec.h>
-#include <linux/ratelimit.h>
-#include <linux/sched/clock.h>
-#include <linux/sched/signal.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/vhx.h>
 
-#include "compat.h"
 #include "vhx.h"
 
 unsigned int vhx_max_mem_regions = 509;
 module_param_named(max_mem_regions, vhx_max_mem_regions, uint, 0444);
 MODULE_PARM_DESC(max_mem_regions,
 		 "Most regions in a memory table (default 509, as many as KVM slots)");
-
-/*
- * Bad input from the guest (or a fault on its memory): say so, rate
- * limited, and signal the queue's error eventfd so the launcher can tell.
- * Runs under vq->mutex, which also guards error_ctx.
- */
-void vhx_ring_error(struct vhx_ring *r, const char *fmt, ...)
-{
-	struct vhx_vq *vq = container_of(r, struct vhx_vq, ring);
-	static DEFINE_RATELIMIT_STATE(rs, 5 * HZ, 10);
-	struct va_format vaf;
-	va_list args;
-
-	lockdep_assert_held(&vq->mutex);
-	if (__ratelimit(&rs)) {
-		va_start(args, fmt);
-		vaf.fmt = fmt;
-		vaf.va = &args;
-		pr_warn("vhx: vq %u: %pV\n", vq->index, &vaf);
-		va_end(args);
-	}
-	vq->stats.errors++;
-	if (vq->error_ctx)
-		vhx_eventfd_signal(vq->error_ctx);
-}
-
-static void vhx_vq_reset(struct vhx_vq *vq)
-{
-	struct vhx_log_span *log = vq->ring.log;
-	struct iovec *iov = vq->ring.iov;
-
-	kvfree(vq->ring.ids);
-	memset(&vq->ring, 0, sizeof(vq->ring));
-	vq->ring.lock = &vq->mutex;
-	vq->ring.iov = iov;
-	vq->ring.log = log;
-	vq->ring.device_reads = vq->device_reads;
-	/* A fresh packed ring starts in lap 1 on both sides. */
-	vq->ring.avail_wrap = true;
-	vq->ring.used_wrap = true;
-	vq->ring.mem = vq->dev->mem;
-	vq->private_data = NULL;
-	vq->acked_features = 0;
-	vq->busyloop_timeout = 0;
-	vq->nused = 0;
-}
 
 static void vhx_dev_cleanup(struct vhx_dev *dev);
 
@@ -95,20 +45,11 @@ int vhx_dev_init(struct vhx_dev *dev, const struct vhx_dev_ops *ops,
 	for (i = 0; i < nvqs; i++) {
 		struct vhx_vq *vq = vqs[i];
 
-		vq->dev = dev;
-		vq->index = i;
-		mutex_init(&vq->mutex);
-		atomic_set(&vq->lockers, 0);
-		vq->ring.iov = kmalloc_array(VHX_IOV_MAX, sizeof(*vq->ring.iov),
-					     GFP_KERNEL);
-		vq->ring.log = kmalloc_array(VHX_IOV_MAX, sizeof(*vq->ring.log),
-					     GFP_KERNEL);
-		if (!vq->ring.iov || !vq->ring.log) {
+		if (vhx_vq_init(vq, dev, i)) {
 			dev->nvqs = i + 1;
 			vhx_dev_cleanup(dev);
 			return -ENOMEM;
 		}
-		vhx_vq_reset(vq);
 		if (vq->handle_kick)
 			vhx_poll_init(&vq->poll, vq->handle_kick, EPOLLIN, dev);
 	}
@@ -191,12 +132,8 @@ static void vhx_dev_cleanup(struct vhx_dev *dev)
 	unsigned int i;
 
 	vhx_dev_release_owner(dev);
-	for (i = 0; i < dev->nvqs; i++) {
-		kfree(dev->vqs[i]->ring.iov);
-		kfree(dev->vqs[i]->ring.log);
-		dev->vqs[i]->ring.iov = NULL;
-		dev->vqs[i]->ring.log = NULL;
-	}
+	for (i = 0; i < dev->nvqs; i++)
+		vhx_vq_free(dev->vqs[i]);
 }
 
 static int vhx_dev_check_owner(struct vhx_dev *dev)
@@ -240,24 +177,6 @@ static bool vhx_log_access_ok(void __user *base, const struct vhx_mem *mem)
 	return access_ok(base, vhx_log_size(mem));
 }
 
-/* The queue's view of the device: features, log, memory. */
-static void vhx_vq_sync(struct vhx_vq *vq)
-{
-	struct vhx_dev *dev = vq->dev;
-	bool log = dev->acked_features & (1ULL << VHX_F_LOG_ALL);
-
-	lockdep_assert_held(&vq->mutex);
-	vq->acked_features = dev->acked_features;
-	vq->ring.event_idx = dev->acked_features &
-			     (1ULL << VIRTIO_RING_F_EVENT_IDX);
-	vq->ring.notify_on_empty = dev->acked_features &
-				   (1ULL << VIRTIO_F_NOTIFY_ON_EMPTY);
-	vq->ring.packed = dev->acked_features & (1ULL << VIRTIO_F_RING_PACKED);
-	vq->ring.in_order = dev->acked_features & (1ULL << VIRTIO_F_IN_ORDER);
-	vq->ring.log_base = log ? dev->log_base : NULL;
-	vq->ring.mem = dev->mem;
-}
-
 static void vhx_dev_sync(struct vhx_dev *dev)
 {
 	unsigned int i;
@@ -277,7 +196,7 @@ static bool vhx_dev_running(struct vhx_dev *dev)
 
 	for (i = 0; i < dev->nvqs && !running; i++) {
 		vhx_vq_lock(dev->vqs[i]);
-		running = dev->vqs[i]->private_data;
+		running = dev->vqs[i]->backend;
 		vhx_vq_unlock(dev->vqs[i]);
 	}
 	return running;
@@ -359,19 +278,6 @@ static long vhx_dev_features_ioctl(struct vhx_dev *dev, unsigned int ioctl,
 		return 0;
 	}
 	return -ENOIOCTLCMD;
-}
-
-static bool vhx_rings_ok(const struct vhx_ring *r)
-{
-	struct vhx_ring_area a[VHX_RING_AREAS];
-	unsigned int i;
-
-	vhx_ring_areas(r, a);
-	for (i = 0; i < VHX_RING_AREAS; i++) {
-		if (!access_ok(a[i].base, a[i].len))
-			return false;
-	}
-	return true;
 }
 
 static long vhx_set_mem_table(struct vhx_dev *dev,
@@ -502,7 +408,7 @@ static long vhx_set_vring_addr(struct vhx_vq *vq,
 	r.avail = u64_to_user_ptr(a.avail_user_addr);
 	r.used = u64_to_user_ptr(a.used_user_addr);
 	/* A running queue may move (to turn logging on): check it first. */
-	if (vq->private_data && !vhx_rings_ok(&r))
+	if (vq->backend && !vhx_vq_rings_ok(&r))
 		return -EINVAL;
 	vq->ring.desc = r.desc;
 	vq->ring.avail = r.avail;
@@ -547,7 +453,7 @@ static long vhx_get_stopped_state(struct vhx_vq *vq,
 	lockdep_assert_held(&vq->mutex);
 	if (copy_from_user(s, argp, sizeof(*s)))
 		return -EFAULT;
-	return vq->private_data ? -EBUSY : 0;
+	return vq->backend ? -EBUSY : 0;
 }
 
 /*
@@ -753,138 +659,3 @@ void vhx_dev_release(struct vhx_dev *dev)
 	vhx_dev_cleanup(dev);
 }
 
-/*
- * Attach a backend: check the rings are in user space, take the used
- * index from the ring, and go.  A kick that came while we were stopped is
- * served at once.
- */
-int vhx_vq_start(struct vhx_vq *vq, void *backend)
-{
-	int ret = 0;
-
-	might_sleep();
-	vhx_vq_lock(vq);
-	if (vq->private_data)
-		goto out;
-	if (!vq->ring.num) {
-		ret = -EINVAL;
-		goto out;
-	}
-	/* The layout comes with the features: check the areas it spans. */
-	vhx_vq_sync(vq);
-	if (!vhx_rings_ok(&vq->ring)) {
-		ret = -EFAULT;
-		goto out;
-	}
-	ret = vhx_ring_start(&vq->ring);
-	if (!ret)
-		vq->private_data = backend;
-out:
-	vhx_vq_unlock(vq);
-	if (!ret)
-		vhx_work_queue(vq->dev, &vq->poll.work);
-	return ret;
-}
-
-/* Detach the backend; when this returns the worker has let go of it. */
-void vhx_vq_stop(struct vhx_vq *vq)
-{
-	might_sleep();
-	vhx_vq_lock(vq);
-	vq->private_data = NULL;
-	vhx_vq_unlock(vq);
-	vhx_dev_flush(vq->dev);
-}
-
-/* Write the gathered used entries; signal the guest if it wants that. */
-void vhx_vq_flush_used(struct vhx_vq *vq)
-{
-	struct vhx_ring *r = &vq->ring;
-
-	lockdep_assert_held(&vq->mutex);
-	if (vq->nused && !vhx_ring_add_used(r, vq->used, vq->nused) &&
-	    vhx_ring_should_signal(r) && vq->call_ctx) {
-		vhx_eventfd_signal(vq->call_ctx);
-		vq->stats.signals++;
-	}
-	vq->nused = 0;
-	if (r->logged) {
-		r->logged = false;
-		if (vq->log_ctx)
-			vhx_eventfd_signal(vq->log_ctx);
-	}
-}
-
-/*
- * Fairness: one queue may not keep the worker (and the CPU) to itself.
- * Past the device's weight we re-queue ourselves behind the others.
- */
-bool vhx_vq_over_weight(struct vhx_vq *vq, unsigned int chains, u64 bytes)
-{
-	struct vhx_dev *dev = vq->dev;
-
-	lockdep_assert_held(&vq->mutex);
-	if (chains < dev->weight && bytes < dev->byte_weight)
-		return false;
-	vhx_work_queue(dev, &vq->poll.work);
-	return true;
-}
-
-/*
- * Busy polling (SET_VRING_BUSYLOOP_TIMEOUT, QEMU's poll-us).  A queue that
- * runs dry would re-enable guest notifications and let the worker sleep;
- * with a timeout set, the handler first spins up to that many microseconds
- * waiting for @ready (new buffers, or data on the socket).  Notifications
- * stay off meanwhile, which is the point: a guest that sends steadily
- * finds the device awake and never exits to kick it.  The spin gives way
- * to anything that deserves the CPU more: other queued work, a reschedule
- * request, a signal (the owner being killed), and anyone waiting for this
- * queue's mutex (vhx_vq_lock(): an ioctl, a statistics reader), which we
- * hold while we spin.  Runs under vq->mutex.
- */
-bool vhx_vq_busy_poll(struct vhx_vq *vq, bool (*ready)(struct vhx_vq *vq))
-{
-	u64 end;
-
-	lockdep_assert_held(&vq->mutex);
-	if (!vq->busyloop_timeout)
-		return false;
-	end = local_clock() + (u64)vq->busyloop_timeout * NSEC_PER_USEC;
-	do {
-		if (ready(vq))
-			return true;
-		if (need_resched() || signal_pending(current) ||
-		    vhx_dev_has_work(vq->dev) || atomic_read(&vq->lockers))
-			break;
-		cpu_relax();
-	} while (local_clock() < end);
-	vq->stats.busy_polls++;
-	return false;
-}
-
-/*
- * The ring ran dry (or the socket did): publish what was used, busy poll
- * for @ready if asked to (NULL: never), then ask for kicks again.  Returns
- * true if the handler should carry on (more came meanwhile), false if the
- * worker may sleep until the next kick.
- */
-bool vhx_vq_idle(struct vhx_vq *vq, bool (*ready)(struct vhx_vq *vq))
-{
-	struct vhx_ring *r = &vq->ring;
-
-	lockdep_assert_held(&vq->mutex);
-	vhx_vq_flush_used(vq);
-	if (ready && vhx_vq_busy_poll(vq, ready))
-		return true;
-	if (vhx_ring_enable_notify(r) <= 0)
-		return false;
-	vhx_ring_disable_notify(r);
-	return true;
-}
-
-/* For busy polling: has the guest made buffers available we have not taken? */
-bool vhx_vq_avail_pending(struct vhx_vq *vq)
-{
-	lockdep_assert_held(&vq->mutex);
-	return vhx_ring_avail_pending(&vq->ring);
-}

@@ -184,7 +184,7 @@ static void vhx_net_tx(struct vhx_net_vq *nvq)
 	int ret;
 
 	mutex_lock(&vq->mutex);
-	sock = vq->private_data;
+	sock = vhx_vq_backend(vq);
 	if (!sock)
 		goto out;
 	batch = vhx_net_tx_batch(nvq, sock);
@@ -215,7 +215,7 @@ static void vhx_net_tx(struct vhx_net_vq *nvq)
 			vhx_ring_error(r, "TX chain %u: %llu bytes, longer than any frame",
 				       c.head, c.out_len);
 			vq->stats.dropped++;
-			vhx_vq_add_used(vq, c.head, 0);
+			vhx_ring_push_used(r, c.head, 0);
 			if (vhx_vq_over_weight(vq, ++chains, bytes))
 				break;
 			continue;
@@ -256,13 +256,13 @@ static void vhx_net_tx(struct vhx_net_vq *nvq)
 			vq->stats.bytes += len;
 		}
 used:
-		vhx_vq_add_used(vq, c.head, 0);
+		vhx_ring_push_used(r, c.head, 0);
 		bytes += len;
 		if (vhx_vq_over_weight(vq, ++chains, bytes))
 			break;
 	}
 	vhx_net_tx_push(nvq, sock, batch);
-	vhx_vq_flush_used(vq);
+	vhx_ring_flush(r);
 out:
 	mutex_unlock(&vq->mutex);
 }
@@ -398,7 +398,7 @@ static int vhx_net_rx_one(struct vhx_net_vq *nvq, struct socket *sock,
 		vhx_ring_log_chain(r, &nvq->chains[i], part);
 		left -= part;
 	}
-	vhx_vq_add_used_together(&nvq->vq, nvq->chains, n, ret + nvq->vhx_hlen);
+	vhx_ring_push_used_together(r, nvq->chains, n, ret + nvq->vhx_hlen);
 	return ret + nvq->vhx_hlen;
 fault:
 	vhx_ring_unget(r, nvq->chains, n);
@@ -408,7 +408,7 @@ fault:
 /* For busy polling: has the socket something for the guest? */
 static bool vhx_net_rx_pending(struct vhx_vq *vq)
 {
-	return vhx_net_peek_len(to_nvq(vq), vq->private_data) > 0;
+	return vhx_net_peek_len(to_nvq(vq), vhx_vq_backend(vq)) > 0;
 }
 
 static void vhx_net_rx(struct vhx_net_vq *nvq)
@@ -421,7 +421,7 @@ static void vhx_net_rx(struct vhx_net_vq *nvq)
 	int len, n, ret;
 
 	mutex_lock(&vq->mutex);
-	sock = vq->private_data;
+	sock = vhx_vq_backend(vq);
 	if (!sock)
 		goto out;
 	vhx_ring_disable_notify(r);
@@ -429,7 +429,7 @@ static void vhx_net_rx(struct vhx_net_vq *nvq)
 		len = vhx_net_peek_len(nvq, sock);
 		if (len <= 0) {
 			/* Nothing to receive: wait a little for more, if asked. */
-			vhx_vq_flush_used(vq);
+			vhx_ring_flush(r);
 			if (vhx_vq_busy_poll(vq, vhx_net_rx_pending))
 				continue;
 			/* Drained: the next frame wakes us (at once if one came). */
@@ -469,7 +469,7 @@ static void vhx_net_rx(struct vhx_net_vq *nvq)
 		if (vhx_vq_over_weight(vq, ++chains, bytes))
 			break;
 	}
-	vhx_vq_flush_used(vq);
+	vhx_ring_flush(r);
 out:
 	mutex_unlock(&vq->mutex);
 }

@@ -29,6 +29,7 @@
 #include <linux/virtio_net.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "vhx.h"
 #include "net_batch.h"
 

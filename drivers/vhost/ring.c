@@ -105,6 +105,61 @@ static void vhx_chain_begin(struct vhx_chain *c, unsigned int iov_off,
 }
 
 /*
+ * A ring with nothing set: no size, no areas, no features; both packed
+ * wrap counters in lap 1, where a fresh packed ring starts on both sides.
+ * The embedder's lock and buffers stay.
+ */
+void vhx_ring_reset(struct vhx_ring *r)
+{
+	struct vring_used_elem *pending = r->pending;
+	struct vhx_log_span *log = r->log;
+	bool device_reads = r->device_reads;
+	struct iovec *iov = r->iov;
+	struct mutex *lock = r->lock;
+
+	memset(r, 0, sizeof(*r));
+	r->lock = lock;
+	r->iov = iov;
+	r->log = log;
+	r->pending = pending;
+	r->device_reads = device_reads;
+	r->avail_wrap = true;
+	r->used_wrap = true;
+}
+
+/*
+ * Give the ring its lock and the buffers it works in (VHX_IOV_MAX iovecs
+ * and log spans, VHX_USED_MAX used entries), and reset it.
+ */
+void vhx_ring_init(struct vhx_ring *r, struct mutex *lock, struct iovec *iov,
+		   struct vhx_log_span *log, struct vring_used_elem *pending)
+{
+	r->lock = lock;
+	r->iov = iov;
+	r->log = log;
+	r->pending = pending;
+	r->device_reads = false;
+	vhx_ring_reset(r);
+}
+
+/*
+ * What the acked features, the memory table and the dirty log make of the
+ * ring: its layout and notification rules, where guest addresses lead,
+ * and where dirty pages are marked (NULL: not logging).
+ */
+void vhx_ring_configure(struct vhx_ring *r, u64 features,
+			const struct vhx_mem *mem, void __user *log_base)
+{
+	vhx_ring_assert_held(r);
+	r->event_idx = features & (1ULL << VIRTIO_RING_F_EVENT_IDX);
+	r->notify_on_empty = features & (1ULL << VIRTIO_F_NOTIFY_ON_EMPTY);
+	r->packed = features & (1ULL << VIRTIO_F_RING_PACKED);
+	r->in_order = features & (1ULL << VIRTIO_F_IN_ORDER);
+	r->mem = mem;
+	r->log_base = log_base;
+}
+
+/*
  * The backend was attached: publish our notification state and pick up
  * where the ring stood (after a migration, or a detach and re-attach).
  */
@@ -167,6 +222,50 @@ int vhx_ring_add_used(struct vhx_ring *r, const struct vring_used_elem *e,
 		return -EINVAL;
 	return r->packed ? vhx_packed_add_used(r, e, n) :
 			   vhx_split_add_used(r, e, n);
+}
+
+/*
+ * Write the used entries gathered by vhx_ring_push_used*() in one
+ * publication, and call the guest if it wants that; then tell the log's
+ * reader if pages were marked dirty.  0, or the error of the write (said
+ * already; the entries are dropped, as a bad ring stops the queue anyway).
+ */
+int vhx_ring_flush(struct vhx_ring *r)
+{
+	int ret = 0;
+
+	vhx_ring_assert_held(r);
+	if (r->npending) {
+		ret = vhx_ring_add_used(r, r->pending, r->npending);
+		r->npending = 0;
+		if (!ret && vhx_ring_should_signal(r))
+			vhx_ring_call(r);
+	}
+	if (r->logged) {
+		r->logged = false;
+		vhx_ring_logged(r);
+	}
+	return ret;
+}
+
+/*
+ * The ring ran dry: ask for kicks again.  Returns true if the guest added
+ * buffers meanwhile (a kick for them may have been suppressed: notify is
+ * off again, go on serving), false if we may sleep until the next kick.
+ */
+bool vhx_ring_rearm(struct vhx_ring *r)
+{
+	if (vhx_ring_enable_notify(r) <= 0)
+		return false;
+	vhx_ring_disable_notify(r);
+	return true;
+}
+
+/* The ring ran dry: publish what was used, then rearm. */
+bool vhx_ring_idle(struct vhx_ring *r)
+{
+	vhx_ring_flush(r);
+	return vhx_ring_rearm(r);
 }
 
 /* Does the guest want an interrupt for what we just used? */

@@ -16,6 +16,14 @@
 #define VHX_INDIRECT_MAX	65536
 /* Guest pages are 4 KiB in the dirty bitmap, whatever the host uses. */
 #define VHX_LOG_PAGE_SHIFT	12
+/*
+ * Used entries gathered before one write of the used index (BATCH), and
+ * room for more (MAX): entries that must reach the guest together, all
+ * the buffers of one RX frame, may take the batch past BATCH
+ * (vhx_ring_push_used_together()).
+ */
+#define VHX_USED_BATCH		64
+#define VHX_USED_MAX		256
 
 /* A writable guest span, to be marked dirty once the device wrote it. */
 struct vhx_log_span {
@@ -69,7 +77,7 @@ struct vhx_ring {
 	const struct vhx_mem *mem;
 	unsigned int mem_hint;	/* region of the last lookup: vhx_mem_translate() */
 
-	/* From the acked features. */
+	/* From the acked features (vhx_ring_configure()). */
 	bool event_idx;
 	bool notify_on_empty;
 	bool in_order;		/* VIRTIO_F_IN_ORDER: see vhx_ring_add_used() */
@@ -112,8 +120,16 @@ struct vhx_ring {
 	u64 log_addr;		/* guest-physical address of the used ring */
 	bool logged;		/* a bit was set: tell the launcher */
 
+	/*
+	 * Used entries taken back from the backend and not yet written to
+	 * the guest's ring (vhx_ring_push_used(), vhx_ring_flush()).
+	 */
+	unsigned int npending;
+
+	/* The embedder's buffers, kept across resets (vhx_ring_init()). */
 	struct iovec *iov;		/* VHX_IOV_MAX entries */
 	struct vhx_log_span *log;	/* VHX_IOV_MAX entries, if logging */
+	struct vring_used_elem *pending;	/* VHX_USED_MAX entries */
 };
 
 static inline u16 vhx16(__virtio16 v)
@@ -156,7 +172,20 @@ static inline struct vring_used_elem vhx_used_elem(u16 id, u32 len)
  * error eventfd; the tests record it.
  */
 void vhx_ring_error(struct vhx_ring *r, const char *fmt, ...) __printf(2, 3);
+/*
+ * Also the embedder's: the guest wants an interrupt for the used entries
+ * just written (the kernel signals the queue's call eventfd), and pages
+ * were marked dirty in the log since the last call (the kernel signals
+ * the log eventfd).  Both are called by vhx_ring_flush() only.
+ */
+void vhx_ring_call(struct vhx_ring *r);
+void vhx_ring_logged(struct vhx_ring *r);
 
+void vhx_ring_init(struct vhx_ring *r, struct mutex *lock, struct iovec *iov,
+		   struct vhx_log_span *log, struct vring_used_elem *pending);
+void vhx_ring_reset(struct vhx_ring *r);
+void vhx_ring_configure(struct vhx_ring *r, u64 features,
+			const struct vhx_mem *mem, void __user *log_base);
 int vhx_ring_start(struct vhx_ring *r);
 int vhx_ring_get(struct vhx_ring *r, struct vhx_chain *c);
 int vhx_ring_get_at(struct vhx_ring *r, struct vhx_chain *c,
@@ -171,8 +200,54 @@ int vhx_ring_enable_notify(struct vhx_ring *r);
 bool vhx_ring_avail_pending(struct vhx_ring *r);
 int vhx_ring_log_chain(struct vhx_ring *r, const struct vhx_chain *c,
 		       u64 written);
+int vhx_ring_flush(struct vhx_ring *r);
+bool vhx_ring_rearm(struct vhx_ring *r);
+bool vhx_ring_idle(struct vhx_ring *r);
 u32 vhx_ring_get_base(const struct vhx_ring *r);
 int vhx_ring_set_base(struct vhx_ring *r, u32 base);
+
+/*
+ * Give a chain back to the guest: gathered, and written out in one go at
+ * the batch's end (or when the batch or the ring is full).  Inline: the
+ * receive path calls it for every buffer.
+ */
+static inline void vhx_ring_push_used(struct vhx_ring *r, u16 id, u32 len)
+{
+	vhx_ring_assert_held(r);
+	r->pending[r->npending++] = vhx_used_elem(id, len);
+	if (r->npending == VHX_USED_BATCH || r->npending >= r->num)
+		vhx_ring_flush(r);
+}
+
+/*
+ * Give back @n chains whose entries must become visible to the guest in
+ * one write of the used index: the buffers of one mergeable RX frame.  A
+ * driver takes num_buffers entries as soon as it sees the frame's first,
+ * and drops the frame if they are not all there (Linux's virtio_net and
+ * DPDK's PMD both do, and the spec asks the device to use them together).
+ * So the batch is written out before the frame if the frame would not fit,
+ * and after it if it is full, never in the middle.  The chains were filled
+ * in order with @len bytes in all; @n is at most the ring's size (the
+ * chains are all in flight at once) and at most VHX_USED_MAX.
+ */
+static inline void vhx_ring_push_used_together(struct vhx_ring *r,
+					       const struct vhx_chain *c,
+					       unsigned int n, u64 len)
+{
+	unsigned int i;
+
+	vhx_ring_assert_held(r);
+	if (r->npending + n > VHX_USED_MAX || r->npending + n > r->num)
+		vhx_ring_flush(r);
+	for (i = 0; i < n; i++) {
+		u32 part = len < c[i].in_len ? len : c[i].in_len;
+
+		r->pending[r->npending++] = vhx_used_elem(c[i].head, part);
+		len -= part;
+	}
+	if (r->npending >= VHX_USED_BATCH || r->npending >= r->num)
+		vhx_ring_flush(r);
+}
 
 /*
  * The guest memory a ring's own structures span, as its layout and size

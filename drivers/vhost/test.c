@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <uapi/linux/vhx.h>
 
+#include "ring_serve.h"
 #include "test_data.h"
 #include "vhx.h"
 
@@ -47,45 +48,40 @@ static void *vhx_test_backend(struct vhx_vq *vq)
 	return vq;
 }
 
+static int vhx_test_chain(void *arg, const struct vhx_chain *c, u32 *written)
+{
+	struct vhx_vq *vq = arg;
+	int ret = vhx_test_process(&vq->ring, c, written);
+
+	if (!ret) {
+		vq->stats.packets++;
+		vq->stats.bytes += c->out_len + *written;
+	}
+	return ret;
+}
+
+static bool vhx_test_idle(void *arg)
+{
+	/* No busy polling here: the timeout is only stored. */
+	return vhx_vq_idle(arg, NULL);
+}
+
+static bool vhx_test_enough(void *arg, unsigned int chains, u64 bytes)
+{
+	return vhx_vq_over_weight(arg, chains, bytes);
+}
+
+static const struct vhx_ring_server vhx_test_server = {
+	.chain = vhx_test_chain,
+	.idle = vhx_test_idle,
+	.enough = vhx_test_enough,
+};
+
 static void vhx_test_handle_vq(struct vhx_vq *vq)
 {
-	struct vhx_ring *r = &vq->ring;
-	unsigned int chains = 0;
-	struct vhx_chain c;
-	u64 bytes = 0;
-	int ret;
-
 	mutex_lock(&vq->mutex);
-	if (!vq->private_data)
-		goto out;
-	vhx_ring_disable_notify(r);
-	for (;;) {
-		u32 written;
-
-		ret = vhx_ring_get(r, &c);
-		if (ret < 0)
-			break;
-		if (!ret) {
-			/* No busy polling here: the timeout is only stored. */
-			if (vhx_vq_idle(vq, NULL))
-				continue;
-			break;
-		}
-		if (vhx_test_process(r, &c, &written)) {
-			vhx_ring_unget(r, &c, 1);
-			break;
-		}
-		if (r->log_base)
-			vhx_ring_log_chain(r, &c, written);
-		vhx_vq_add_used(vq, c.head, written);
-		vq->stats.packets++;
-		vq->stats.bytes += c.out_len + written;
-		bytes += c.out_len + written;
-		if (vhx_vq_over_weight(vq, ++chains, bytes))
-			break;
-	}
-	vhx_vq_flush_used(vq);
-out:
+	if (vhx_vq_backend(vq))
+		vhx_ring_serve(&vq->ring, &vhx_test_server, vq);
 	mutex_unlock(&vq->mutex);
 }
 

@@ -23,10 +23,10 @@
 #include <linux/poll.h>
 #include <linux/wait.h>
 
-#include "compat.h"
 #include "ring.h"
 
 struct vhx_dev;
+struct vhx_task;
 struct vhx_work;
 typedef void (*vhx_work_fn_t)(struct vhx_work *work);
 
@@ -48,15 +48,6 @@ struct vhx_poll {
 	__poll_t mask;
 	struct vhx_dev *dev;
 };
-
-/*
- * Used entries gathered before one write of the used index (BATCH), and
- * room for more (MAX): entries that must reach the guest together, all
- * the buffers of one RX frame, may take the batch past BATCH
- * (vhx_vq_add_used_together()).
- */
-#define VHX_USED_BATCH	64
-#define VHX_USED_MAX	256
 
 /* Per-queue counters (stats.c), written by the worker under vq->mutex. */
 struct vhx_vq_stats {
@@ -88,12 +79,15 @@ struct vhx_vq {
 	struct vhx_poll poll;		/* on kick */
 	vhx_work_fn_t handle_kick;
 
-	void *private_data;		/* the backend; NULL: stopped */
-	u64 acked_features;
+	/*
+	 * What the device serves the ring into (net: the socket); NULL while
+	 * stopped.  The worker reads it with vhx_vq_backend().
+	 */
+	void *backend;
 	u32 busyloop_timeout;
 
-	struct vring_used_elem used[VHX_USED_MAX];
-	unsigned int nused;
+	/* The ring's gathered used entries (vhx_ring_push_used()). */
+	struct vring_used_elem pending_used[VHX_USED_MAX];
 	struct vhx_vq_stats stats;
 };
 
@@ -145,16 +139,22 @@ void vhx_poll_init(struct vhx_poll *poll, vhx_work_fn_t fn, __poll_t mask,
 int vhx_poll_start(struct vhx_poll *poll, struct file *file);
 void vhx_poll_stop(struct vhx_poll *poll);
 
-/* dev.c */
+/* dev.c: the ioctls */
 int vhx_dev_init(struct vhx_dev *dev, const struct vhx_dev_ops *ops,
 		 struct vhx_vq **vqs, unsigned int nvqs, u64 features,
 		 unsigned int weight, unsigned int byte_weight);
 void vhx_dev_release(struct vhx_dev *dev);
 long vhx_dev_unlocked_ioctl(struct file *f, unsigned int ioctl,
 			    unsigned long arg);
+
+/* vq.c: a queue's lifecycle, and what the worker does between chains */
+int vhx_vq_init(struct vhx_vq *vq, struct vhx_dev *dev, unsigned int index);
+void vhx_vq_free(struct vhx_vq *vq);
+void vhx_vq_reset(struct vhx_vq *vq);
+void vhx_vq_sync(struct vhx_vq *vq);
+bool vhx_vq_rings_ok(const struct vhx_ring *r);
 int vhx_vq_start(struct vhx_vq *vq, void *backend);
 void vhx_vq_stop(struct vhx_vq *vq);
-void vhx_vq_flush_used(struct vhx_vq *vq);
 bool vhx_vq_over_weight(struct vhx_vq *vq, unsigned int chains, u64 bytes);
 bool vhx_vq_busy_poll(struct vhx_vq *vq, bool (*ready)(struct vhx_vq *vq));
 bool vhx_vq_avail_pending(struct vhx_vq *vq);
@@ -177,46 +177,11 @@ static inline void vhx_vq_unlock(struct vhx_vq *vq)
 	mutex_unlock(&vq->mutex);
 }
 
-/*
- * Give a chain back to the guest: gathered, and written out in one go at
- * the batch's end (or when the batch or the ring is full).  Inline: the
- * receive path calls it for every buffer.
- */
-static inline void vhx_vq_add_used(struct vhx_vq *vq, u16 head, u32 len)
+/* The backend of a running queue, NULL if stopped: under vq->mutex. */
+static inline void *vhx_vq_backend(struct vhx_vq *vq)
 {
 	lockdep_assert_held(&vq->mutex);
-	vq->used[vq->nused++] = vhx_used_elem(head, len);
-	if (vq->nused == VHX_USED_BATCH || vq->nused >= vq->ring.num)
-		vhx_vq_flush_used(vq);
-}
-
-/*
- * Give back @n chains whose entries must become visible to the guest in
- * one write of the used index: the buffers of one mergeable RX frame.  A
- * driver takes num_buffers entries as soon as it sees the frame's first,
- * and drops the frame if they are not all there (Linux's virtio_net and
- * DPDK's PMD both do, and the spec asks the device to use them together).
- * So the batch is written out before the frame if the frame would not fit,
- * and after it if it is full, never in the middle.  The chains were filled
- * in order with @len bytes in all.
- */
-static inline void vhx_vq_add_used_together(struct vhx_vq *vq,
-					    const struct vhx_chain *c,
-					    unsigned int n, u64 len)
-{
-	unsigned int i;
-
-	lockdep_assert_held(&vq->mutex);
-	if (vq->nused + n > VHX_USED_MAX)
-		vhx_vq_flush_used(vq);
-	for (i = 0; i < n; i++) {
-		u32 part = min_t(u64, len, c[i].in_len);
-
-		vq->used[vq->nused++] = vhx_used_elem(c[i].head, part);
-		len -= part;
-	}
-	if (vq->nused >= VHX_USED_BATCH || vq->nused >= vq->ring.num)
-		vhx_vq_flush_used(vq);
+	return vq->backend;
 }
 
 /* stats.c */

@@ -6,7 +6,7 @@
  * buffers are user addresses in the owner's process: the task runs in the
  * owner's mm so that plain copy_from_user works on them, and in the
  * owner's cgroups, so its CPU time is charged where the guest's is.
- * compat.h gives us that task: a vhost_task (a thread of the owner) where
+ * task.c gives us that task: a vhost_task (a thread of the owner) where
  * the kernel has one, a kthread that borrows the mm before.
  *
  * Work is queued lock-free: an llist push, and a wake-up.  A work item is
@@ -25,6 +25,7 @@
  */
 #include <linux/rcupdate.h>
 
+#include "task.h"
 #include "vhx.h"
 
 void vhx_work_init(struct vhx_work *work, vhx_work_fn_t fn)

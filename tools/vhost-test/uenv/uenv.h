@@ -30,6 +30,9 @@ typedef uint64_t u64;
 #define __user
 #define __force
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
+#ifndef __always_inline
+#define __always_inline	inline __attribute__((always_inline))
+#endif
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #define READ_ONCE(x)	(*(const volatile __typeof__(x) *)&(x))

@@ -5,9 +5,11 @@
  * The input is the guest's memory: rings, descriptor tables, indirect
  * tables, buffers, all of it hostile.  A header picks the ring layout
  * (split or packed) and size, the features, the ring base, and how the
- * memory is cut into regions (shuffled, with an optional hole).  Then we serve the ring the way the kernel's handler
- * does: take chains, run the test backend on them, return them, decide
- * about interrupts and kicks.  Every access must stay in the arena (the
+ * memory is cut into regions (shuffled, with an optional hole).  Then we
+ * serve the ring with the kernel's own loop (vhx_ring_serve(), as the test
+ * device runs it): take chains, run the test backend on them, return them
+ * in batches, decide about interrupts and kicks, go idle and wake again,
+ * stop for fairness, put a chain back.  Every access must stay in the arena (the
  * uenv hook turns anything else into -EFAULT), nothing may loop, and the
  * sanitizers watch the rest.
  */
@@ -17,6 +19,7 @@
 #include <string.h>
 
 #include "ring.h"
+#include "ring_serve.h"
 #include "test_data.h"
 
 #define ARENA_SIZE	(64 * 1024)
@@ -35,6 +38,55 @@ void vhx_ring_error(struct vhx_ring *r, const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 }
+
+void vhx_ring_call(struct vhx_ring *r)
+{
+}
+
+void vhx_ring_logged(struct vhx_ring *r)
+{
+}
+
+/* What the fuzzer's server does with each chain, and when it stops. */
+struct fuzz_server {
+	struct vhx_ring *r;
+	unsigned int served;	/* chains, over all runs */
+	unsigned int weight;	/* chains per run */
+	unsigned int naps;	/* idles left before we sleep for good */
+};
+
+static int fuzz_chain(void *arg, const struct vhx_chain *c, u32 *written)
+{
+	struct fuzz_server *f = arg;
+
+	if (c->out + c->in > VHX_IOV_MAX || c->nlog > c->in)
+		__builtin_trap();
+	/* Now and then a chain the backend cannot take yet: put back. */
+	if (++f->served % 7 == 3)
+		return -EAGAIN;
+	return vhx_test_process(f->r, c, written) ? -EIO : 0;
+}
+
+static bool fuzz_idle(void *arg)
+{
+	struct fuzz_server *f = arg;
+
+	/* Unbounded only while the guest's ring says "more": it cannot. */
+	return f->naps-- && vhx_ring_idle(f->r);
+}
+
+static bool fuzz_enough(void *arg, unsigned int chains, u64 bytes)
+{
+	struct fuzz_server *f = arg;
+
+	return chains >= f->weight;
+}
+
+static const struct vhx_ring_server fuzz_server_ops = {
+	.chain = fuzz_chain,
+	.idle = fuzz_idle,
+	.enough = fuzz_enough,
+};
 
 static bool in(const void *p, size_t n, const void *base, size_t size)
 {
@@ -57,7 +109,7 @@ struct header {
 	uint8_t shuffle;
 	uint16_t desc_off, avail_off, used_off;	/* in the arena */
 	uint16_t last_avail;	/* where the device starts */
-	uint16_t rounds;	/* how long to serve */
+	uint16_t rounds;	/* runs (low 6 bits), chains per run (next 5) */
 } __attribute__((packed));
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -67,11 +119,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vhx_mem *m = (struct vhx_mem *)membuf;
 	static struct iovec iov[VHX_IOV_MAX];
 	static struct vhx_log_span log[VHX_IOV_MAX];
+	static struct vring_used_elem pending[VHX_USED_MAX];
 	static u16 ids[256];
-	struct vring_used_elem used[16];
-	struct vhx_ring r = { 0 };
+	struct fuzz_server f = { 0 };
+	struct vhx_ring r;
 	struct header h;
-	unsigned int i, piece, nused = 0, rounds;
+	unsigned int i, piece, rounds;
+	u64 features = 0;
 
 	if (size < sizeof(h))
 		return 0;
@@ -97,21 +151,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (vhx_mem_check(m))
 		return 0;
 
+	vhx_ring_init(&r, NULL, iov, log, pending);
 	r.num = 1u << (h.num_log2 % 9);
-	r.packed = h.flags & 16;
-	r.in_order = h.flags & 64;
 	r.device_reads = h.flags & 128;
 	r.ids = ids;
 	r.desc = (void *)(arena + (h.desc_off % ARENA_SIZE & ~15u));
 	r.avail = (void *)(arena + (h.avail_off % ARENA_SIZE & ~1u));
 	r.used = (void *)(arena + (h.used_off % ARENA_SIZE & ~3u));
-	r.mem = m;
-	r.event_idx = h.flags & 1;
-	r.notify_on_empty = h.flags & 2;
-	r.iov = iov;
+	if (h.flags & 1)
+		features |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	if (h.flags & 2)
+		features |= 1ULL << VIRTIO_F_NOTIFY_ON_EMPTY;
+	if (h.flags & 16)
+		features |= 1ULL << VIRTIO_F_RING_PACKED;
+	if (h.flags & 64)
+		features |= 1ULL << VIRTIO_F_IN_ORDER;
+	vhx_ring_configure(&r, features, m, h.flags & 4 ? bitmap : NULL);
 	if (h.flags & 4) {
-		r.log = log;
-		r.log_base = bitmap;
 		r.log_used = true;
 		r.log_addr = GPA_BASE + h.used_off;
 	}
@@ -127,38 +183,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!r.packed)
 		vhx_ring_set_base(&r, h.last_avail);
 
+	/*
+	 * Runs of the kernel's serve loop, each until the ring runs dry (a
+	 * few naps allowed), a chain is put back or fails, or the weight.
+	 */
+	f.r = &r;
+	f.weight = 1 + (h.rounds >> 6) % 32;
 	rounds = 1 + h.rounds % 64;
-	vhx_ring_disable_notify(&r);
 	for (i = 0; i < rounds; i++) {
-		struct vhx_chain c;
-		u32 written;
-		int ret = vhx_ring_get(&r, &c);
-
-		if (ret < 0)
+		f.naps = 4;
+		if (vhx_ring_serve(&r, &fuzz_server_ops, &f) < 0 &&
+		    f.served % 7 != 3)
 			break;
-		if (!ret) {
-			if (vhx_ring_enable_notify(&r) <= 0)
-				break;
-			vhx_ring_disable_notify(&r);
-			continue;
-		}
-		if (c.out + c.in > VHX_IOV_MAX || c.nlog > c.in)
-			__builtin_trap();
-		if (vhx_test_process(&r, &c, &written))
-			break;
-		vhx_ring_log_chain(&r, &c, written);
-		if (i % 7 == 3) {
-			vhx_ring_unget(&r, &c, 1);	/* discard, take again */
-			continue;
-		}
-		used[nused++] = vhx_used_elem(c.head, written);
-		if (nused == ARRAY_SIZE(used) || nused >= r.num) {
-			vhx_ring_add_used(&r, used, nused);
-			vhx_ring_should_signal(&r);
-			nused = 0;
-		}
 	}
-	vhx_ring_add_used(&r, used, nused);
-	vhx_ring_should_signal(&r);
 	return 0;
 }

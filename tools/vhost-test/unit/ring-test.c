@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ring.h"
+#include "ring_serve.h"
 #include "test_data.h"
 #include "../guestmem.h"
 #include "../traffic.h"
@@ -65,10 +66,22 @@ struct dev {
 	struct vhx_mem *mem;
 	struct iovec iov[VHX_IOV_MAX];
 	struct vhx_log_span log[VHX_IOV_MAX];
-	struct vring_used_elem used[64];
-	unsigned int nused, signals;
+	struct vring_used_elem used[64];	/* for vhx_ring_add_used() */
+	struct vring_used_elem pending[VHX_USED_MAX];
+	unsigned int signals, logged;
 	u16 *ids;
 };
+
+/* The embedder's side of a flush: count what the kernel would signal. */
+void vhx_ring_call(struct vhx_ring *r)
+{
+	((struct dev *)((char *)r - offsetof(struct dev, r)))->signals++;
+}
+
+void vhx_ring_logged(struct vhx_ring *r)
+{
+	((struct dev *)((char *)r - offsetof(struct dev, r)))->logged++;
+}
 
 static struct vhx_mem *mem_from(struct guestmem *g)
 {
@@ -95,69 +108,53 @@ static struct vhx_mem *mem_from(struct guestmem *g)
 static int dev_setup(struct dev *d, struct guestmem *g, struct vdrv_vq *v,
 		     void *desc, void *driver, void *device, bool event_idx)
 {
+	u64 features = 0;
+
 	memset(d, 0, sizeof(*d));
 	d->mem = mem_from(g);
+	vhx_ring_init(&d->r, NULL, d->iov, d->log, d->pending);
+	if (v->packed)
+		features |= 1ULL << VIRTIO_F_RING_PACKED;
+	if (event_idx)
+		features |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	vhx_ring_configure(&d->r, features, d->mem, NULL);
 	d->r.num = vdrv_num(v);
-	d->r.packed = v->packed;
 	d->r.desc = guestmem_hva(g, desc);
 	d->r.avail = guestmem_hva(g, driver);
 	d->r.used = guestmem_hva(g, device);
-	d->r.mem = d->mem;
-	d->r.event_idx = event_idx;
-	d->r.iov = d->iov;
 	d->ids = calloc(d->r.num, sizeof(*d->ids));
 	d->r.ids = d->ids;
 	vhx_ring_set_base(&d->r, vdrv_fresh_base(v->packed));
 	return vhx_ring_start(&d->r);
 }
 
-static int dev_flush(struct dev *d)
+static int dev_chain(void *arg, const struct vhx_chain *c, u32 *written)
 {
-	int ret = vhx_ring_add_used(&d->r, d->used, d->nused);
+	struct dev *d = arg;
 
-	if (d->nused && vhx_ring_should_signal(&d->r))
-		d->signals++;
-	d->nused = 0;
-	return ret;
+	return vhx_test_process(&d->r, c, written);
 }
 
-/* Serve the ring until it is empty, as the kernel's handler does. */
+static bool dev_idle(void *arg)
+{
+	return vhx_ring_idle(&((struct dev *)arg)->r);
+}
+
+static bool dev_enough(void *arg, unsigned int chains, u64 bytes)
+{
+	return false;
+}
+
+static const struct vhx_ring_server dev_server = {
+	.chain = dev_chain,
+	.idle = dev_idle,
+	.enough = dev_enough,
+};
+
+/* Serve the ring until it is empty, with the kernel's own loop. */
 static int dev_run(struct dev *d)
 {
-	struct vhx_chain c;
-	int ret;
-
-	vhx_ring_disable_notify(&d->r);
-	for (;;) {
-		u32 written;
-
-		ret = vhx_ring_get(&d->r, &c);
-		if (ret < 0)
-			return ret;
-		if (!ret) {
-			ret = dev_flush(d);
-			if (ret)
-				return ret;
-			ret = vhx_ring_enable_notify(&d->r);
-			if (ret < 0)
-				return ret;
-			if (!ret)
-				return 0;
-			vhx_ring_disable_notify(&d->r);
-			continue;
-		}
-		ret = vhx_test_process(&d->r, &c, &written);
-		if (ret)
-			return ret;
-		if (d->r.log)
-			vhx_ring_log_chain(&d->r, &c, written);
-		d->used[d->nused++] = vhx_used_elem(c.head, written);
-		if (d->nused == ARRAY_SIZE(d->used) || d->nused == d->r.num) {
-			ret = dev_flush(d);
-			if (ret)
-				return ret;
-		}
-	}
+	return vhx_ring_serve(&d->r, &dev_server, d);
 }
 
 struct ring_env {

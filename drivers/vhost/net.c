@@ -206,16 +206,16 @@ static void vhx_net_tx(struct vhx_net_vq *nvq)
 		}
 		if (c.in || c.out_len < nvq->vhx_hlen) {
 			vhx_ring_error(r, "TX chain %u: %u writable buffers, %llu bytes for a %zu-byte header",
-				       c.head, c.in, c.out_len, nvq->vhx_hlen);
+				       c.id, c.in, c.out_len, nvq->vhx_hlen);
 			vhx_ring_unget(r, &c, 1);
 			break;
 		}
 		len = c.out_len - nvq->vhx_hlen;
 		if (len > nvq->sock_hlen + VHX_NET_MAX_FRAME) {
 			vhx_ring_error(r, "TX chain %u: %llu bytes, longer than any frame",
-				       c.head, c.out_len);
+				       c.id, c.out_len);
 			vq->stats.dropped++;
-			vhx_ring_push_used(r, c.head, 0);
+			vhx_ring_push_used(r, c.id, 0);
 			if (vhx_vq_over_weight(vq, ++chains, bytes))
 				break;
 			continue;
@@ -256,7 +256,7 @@ static void vhx_net_tx(struct vhx_net_vq *nvq)
 			vq->stats.bytes += len;
 		}
 used:
-		vhx_ring_push_used(r, c.head, 0);
+		vhx_ring_push_used(r, c.id, 0);
 		bytes += len;
 		if (vhx_vq_over_weight(vq, ++chains, bytes))
 			break;
@@ -292,7 +292,7 @@ static int vhx_net_rx_bufs(struct vhx_net_vq *nvq, u64 need,
 
 		ret = vhx_ring_get_at(r, c, iov, log);
 		if (ret > 0 && c->out) {
-			vhx_ring_error(r, "RX chain %u has readable buffers", c->head);
+			vhx_ring_error(r, "RX chain %u has readable buffers", c->id);
 			n++;
 			ret = -EINVAL;
 		}

@@ -67,12 +67,12 @@ int vhx_indirect_count(struct vhx_ring *r, const struct vhx_chain *c,
 
 	if (!ind->len || ind->len % VHX_DESC_SIZE) {
 		vhx_ring_error(r, "chain %u: indirect table length %u is not a multiple of %d",
-			       c->head, ind->len, VHX_DESC_SIZE);
+			       c->id, ind->len, VHX_DESC_SIZE);
 		return -EINVAL;
 	}
 	if (count > VHX_INDIRECT_MAX) {
 		vhx_ring_error(r, "chain %u: indirect table of %u entries (max %d)",
-			       c->head, count, VHX_INDIRECT_MAX);
+			       c->id, count, VHX_INDIRECT_MAX);
 		return -E2BIG;
 	}
 	return count;
@@ -85,7 +85,7 @@ int vhx_indirect_read(struct vhx_ring *r, const struct vhx_chain *c,
 	if (vhx_mem_read(r->mem, raw, ind->addr + (u64)i * VHX_DESC_SIZE,
 			 VHX_DESC_SIZE)) {
 		vhx_ring_error(r, "chain %u: indirect table %#llx+%u is outside guest memory",
-			       c->head, (unsigned long long)ind->addr, ind->len);
+			       c->id, (unsigned long long)ind->addr, ind->len);
 		return -EFAULT;
 	}
 	return 0;
@@ -208,7 +208,7 @@ void vhx_ring_unget(struct vhx_ring *r, const struct vhx_chain *c,
 	if (r->packed)
 		vhx_packed_unget(r, c, n);
 	else
-		r->last_avail_idx = c->avail;
+		r->last_avail_idx = c->pos;
 }
 
 /* Return @n chains to the guest, in one publication. */

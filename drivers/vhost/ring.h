@@ -33,10 +33,16 @@ struct vhx_log_span {
 
 /* One descriptor chain, as vhx_ring_get() found it. */
 struct vhx_chain {
-	u16 head;		/* what the used entry must name: head or id */
-	u16 avail;		/* where it was taken, for unget (packed:
-				 * position, and bit 15 the wrap counter)
-				 */
+	/*
+	 * What its used entry must name: the head descriptor's index (split)
+	 * or the buffer id of its last descriptor (packed).
+	 */
+	u16 id;
+	/*
+	 * Where it was taken, for unget: the avail ring's index (split), or
+	 * the descriptor slot with the wrap counter in bit 15 (packed).
+	 */
+	u16 pos;
 	unsigned int iov_off;	/* its iovecs start at ring->iov[iov_off] */
 	unsigned int log_off;	/* its dirty spans at ring->log[log_off] */
 	unsigned int out;	/* readable iovecs: [0 .. out) from iov_off */
@@ -90,7 +96,7 @@ struct vhx_ring {
 	u16 last_avail_idx;	/* next avail entry we will take */
 	u16 avail_idx;		/* avail->idx as we last read it */
 	u16 last_used_idx;	/* next used entry we will fill */
-	u16 used_flags;		/* our copy of used->flags */
+	u16 used_flags;		/* split: our copy of used->flags */
 	u16 signalled_used;	/* last_used_idx at our last signal */
 	bool signalled_used_valid;
 
@@ -103,6 +109,7 @@ struct vhx_ring {
 	 */
 	bool avail_wrap;
 	bool used_wrap;
+	bool kicks_off;		/* we asked the driver not to kick */
 	/*
 	 * Packed: the slot (and lap) where a get last found nothing, as
 	 * avail_idx is for the split ring.  After chains are given back
@@ -242,7 +249,7 @@ static inline void vhx_ring_push_used_together(struct vhx_ring *r,
 	for (i = 0; i < n; i++) {
 		u32 part = len < c[i].in_len ? len : c[i].in_len;
 
-		r->pending[r->npending++] = vhx_used_elem(c[i].head, part);
+		r->pending[r->npending++] = vhx_used_elem(c[i].id, part);
 		len -= part;
 	}
 	if (r->npending >= VHX_USED_BATCH || r->npending >= r->num)

@@ -117,7 +117,7 @@ int vhx_packed_start(struct vhx_ring *r)
 	r->probe_idx = r->last_avail_idx;
 	r->probe_wrap = r->avail_wrap;
 	r->used_since_signal = 0;
-	if (!r->event_idx && (r->used_flags & VRING_USED_F_NO_NOTIFY))
+	if (!r->event_idx && r->kicks_off)
 		return vhx_packed_put_event(r, VRING_PACKED_EVENT_FLAG_DISABLE);
 	return vhx_packed_want_kick(r);
 }
@@ -170,7 +170,7 @@ static int vhx_packed_walk_indirect(struct vhx_ring *r, struct vhx_chain *c,
 }
 
 /*
- * Take the next chain: see vhx_ring_get_at().  c->head is the chain's
+ * Take the next chain: see vhx_ring_get_at().  c->id is the chain's
  * first slot while we walk it (for messages), its buffer id once taken.
  */
 int vhx_packed_get(struct vhx_ring *r, struct vhx_chain *c)
@@ -190,15 +190,15 @@ int vhx_packed_get(struct vhx_ring *r, struct vhx_chain *c)
 	/* Read the chain only after the flags that publish it. */
 	smp_rmb();
 
-	c->head = pos;
-	c->avail = pos | (wrap ? VHX_PF_WRAP : 0);
+	c->id = pos;
+	c->pos = pos | (wrap ? VHX_PF_WRAP : 0);
 	for (;;) {
 		struct vring_packed_desc raw;
 		struct vhx_desc d;
 
 		if (++steps > r->num) {
 			vhx_ring_error(r, "chain %u: longer than the ring (%u)",
-				       c->head, r->num);
+				       c->id, r->num);
 			return -EINVAL;
 		}
 		if (vhx_ring_read_desc(r, &raw, r->pdesc + pos)) {
@@ -209,13 +209,13 @@ int vhx_packed_get(struct vhx_ring *r, struct vhx_chain *c)
 		vhx_packed_decode(&raw, &d);
 		if (!vhx_packed_is_avail(d.flags, wrap)) {
 			vhx_ring_error(r, "chain %u: descriptor %u is not available in lap %u (flags %#x)",
-				       c->head, pos, wrap, d.flags);
+				       c->id, pos, wrap, d.flags);
 			return -EINVAL;
 		}
 		if (d.flags & VRING_DESC_F_INDIRECT) {
 			if (d.flags & VRING_DESC_F_NEXT) {
 				vhx_ring_error(r, "chain %u: indirect descriptor %u also has NEXT",
-					       c->head, pos);
+					       c->id, pos);
 				return -EINVAL;
 			}
 			ret = vhx_packed_walk_indirect(r, c, &d);
@@ -236,16 +236,16 @@ int vhx_packed_get(struct vhx_ring *r, struct vhx_chain *c)
 
 	if (id >= r->num) {
 		vhx_ring_error(r, "chain %u: buffer id %u in a ring of %u",
-			       c->head, id, r->num);
+			       c->id, id, r->num);
 		return -EINVAL;
 	}
 	if (r->ids[id]) {
 		vhx_ring_error(r, "chain %u: buffer id %u is already in flight",
-			       c->head, id);
+			       c->id, id);
 		return -EINVAL;
 	}
 	r->ids[id] = steps;
-	c->head = id;
+	c->id = id;
 	r->last_avail_idx = pos;
 	r->avail_wrap = wrap;
 	return 1;
@@ -257,9 +257,9 @@ void vhx_packed_unget(struct vhx_ring *r, const struct vhx_chain *c,
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		r->ids[c[i].head] = 0;
-	r->last_avail_idx = c->avail & ~VHX_PF_WRAP;
-	r->avail_wrap = c->avail & VHX_PF_WRAP;
+		r->ids[c[i].id] = 0;
+	r->last_avail_idx = c->pos & ~VHX_PF_WRAP;
+	r->avail_wrap = c->pos & VHX_PF_WRAP;
 }
 
 /*
@@ -405,9 +405,9 @@ bool vhx_packed_should_signal(struct vhx_ring *r)
 
 void vhx_packed_disable_notify(struct vhx_ring *r)
 {
-	if (r->used_flags & VRING_USED_F_NO_NOTIFY)
+	if (r->kicks_off)
 		return;
-	r->used_flags |= VRING_USED_F_NO_NOTIFY;
+	r->kicks_off = true;
 	/* With EVENT_IDX, lazily: see vhx_packed_want_kick(). */
 	if (!r->event_idx)
 		vhx_packed_put_event(r, VRING_PACKED_EVENT_FLAG_DISABLE);
@@ -417,9 +417,9 @@ int vhx_packed_enable_notify(struct vhx_ring *r)
 {
 	u16 flags;
 
-	if (!(r->used_flags & VRING_USED_F_NO_NOTIFY))
+	if (!r->kicks_off)
 		return 0;
-	r->used_flags &= ~VRING_USED_F_NO_NOTIFY;
+	r->kicks_off = false;
 	if (vhx_packed_want_kick(r))
 		return -EFAULT;
 	/* Publish the request before looking at the ring once more. */

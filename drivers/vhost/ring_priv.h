@@ -44,19 +44,19 @@ static inline int vhx_chain_add(struct vhx_ring *r, struct vhx_chain *c,
 
 	if (!writable && c->in) {
 		vhx_ring_error(r, "chain %u: readable descriptor after a writable one",
-			       c->head);
+			       c->id);
 		return -EINVAL;
 	}
 	n = vhx_mem_translate(r->mem, d->addr, d->len, r->iov + used,
 			      VHX_IOV_MAX - used, &r->mem_hint);
 	if (n == -ENOBUFS) {
-		vhx_ring_error(r, "chain %u: more than %d iovecs", c->head,
+		vhx_ring_error(r, "chain %u: more than %d iovecs", c->id,
 			       VHX_IOV_MAX);
 		return n;
 	}
 	if (n < 0) {
 		vhx_ring_error(r, "chain %u: buffer %#llx+%u is outside guest memory",
-			       c->head, (unsigned long long)d->addr, d->len);
+			       c->id, (unsigned long long)d->addr, d->len);
 		return n;
 	}
 	if (!writable) {

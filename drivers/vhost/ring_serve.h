@@ -68,7 +68,7 @@ static __always_inline int vhx_ring_serve(struct vhx_ring *r,
 		}
 		if (r->log_base)
 			vhx_ring_log_chain(r, &c, written);
-		vhx_ring_push_used(r, c.head, written);
+		vhx_ring_push_used(r, c.id, written);
 		bytes += c.out_len + written;
 		if (s->enough(arg, ++chains, bytes))
 			break;

@@ -79,14 +79,14 @@ static int vhx_walk_indirect(struct vhx_ring *r, struct vhx_chain *c,
 		struct vhx_desc d;
 
 		if (++steps > count) {
-			vhx_ring_error(r, "chain %u: indirect chain loops", c->head);
+			vhx_ring_error(r, "chain %u: indirect chain loops", c->id);
 			return -EINVAL;
 		}
 		if (vhx_indirect_read(r, c, ind, i, &raw))
 			return -EFAULT;
 		vhx_desc_decode(&raw, &d);
 		if (d.flags & VRING_DESC_F_INDIRECT) {
-			vhx_ring_error(r, "chain %u: nested indirect table", c->head);
+			vhx_ring_error(r, "chain %u: nested indirect table", c->id);
 			return -EINVAL;
 		}
 		ret = vhx_chain_add(r, c, &d);
@@ -96,7 +96,7 @@ static int vhx_walk_indirect(struct vhx_ring *r, struct vhx_chain *c,
 			return 0;
 		if (d.next >= count) {
 			vhx_ring_error(r, "chain %u: indirect next %u beyond a table of %u",
-				       c->head, d.next, count);
+				       c->id, d.next, count);
 			return -EINVAL;
 		}
 		i = d.next;
@@ -143,8 +143,8 @@ int vhx_split_get(struct vhx_ring *r, struct vhx_chain *c)
 		return -EINVAL;
 	}
 
-	c->head = head;
-	c->avail = r->last_avail_idx;
+	c->id = head;
+	c->pos = r->last_avail_idx;
 	i = head;
 	for (;;) {
 		struct vring_desc raw;

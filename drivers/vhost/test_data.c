@@ -59,7 +59,7 @@ static int vhx_test_read(struct vhx_ring *r, const struct vhx_chain *c,
 			vhx_cond_resched();
 			if (vhx_copy_from_user(buf, p, n)) {
 				vhx_ring_error(r, "chain %u: cannot read buffer at %p",
-					       c->head, p);
+					       c->id, p);
 				return -EFAULT;
 			}
 			vhx_adler_update(&s, buf, n);
@@ -105,7 +105,7 @@ int vhx_test_process(struct vhx_ring *r, const struct vhx_chain *c,
 	vhx_ring_assert_held(r);
 	if (c->out_len > VHX_TEST_MAX_LEN || c->in_len > VHX_TEST_MAX_LEN) {
 		vhx_ring_error(r, "chain %u: %llu bytes out, %llu in (max %llu each)",
-			       c->head, (unsigned long long)c->out_len,
+			       c->id, (unsigned long long)c->out_len,
 			       (unsigned long long)c->in_len, VHX_TEST_MAX_LEN);
 		return -E2BIG;
 	}
@@ -123,7 +123,7 @@ int vhx_test_process(struct vhx_ring *r, const struct vhx_chain *c,
 			vhx_test_fill(buf, k, n, &reply);
 			if (vhx_copy_to_user(p, buf, n)) {
 				vhx_ring_error(r, "chain %u: cannot write buffer at %p",
-					       c->head, p);
+					       c->id, p);
 				return -EFAULT;
 			}
 			p += n;

@@ -898,7 +898,7 @@ static void packed_dpdk_tx_table(void)
 		nerr = 0;
 		ret = vhx_ring_get(&e.d.r, &c);
 		if (reads)
-			CHECK(ret == 1 && c.head == 4 && c.out == 3 && !c.in &&
+			CHECK(ret == 1 && c.id == 4 && c.out == 3 && !c.in &&
 			      c.out_len == 812 && !nerr,
 			      "packed: DPDK's TX table (header entry WRITE) on a queue the device only reads: 3 readable buffers, 812 B");
 		else
@@ -956,12 +956,12 @@ static void packed_state(void)
 	pslot(&e, 2, buf_gpa(&e, 8), 8, 9, PA);
 	pslot(&e, 1, buf_gpa(&e, 8), 8, 9, PA | VRING_DESC_F_NEXT);
 	ok = vhx_ring_get(&e.d.r, &c[0]) == 1 && vhx_ring_get(&e.d.r, &c[1]) == 1 &&
-	     c[0].head == 5 && c[1].head == 9 && e.d.ids[9] == 2 &&
+	     c[0].id == 5 && c[1].id == 9 && e.d.ids[9] == 2 &&
 	     e.d.r.last_avail_idx == 3;
 	vhx_ring_unget(&e.d.r, c, 2);
 	ok &= !e.d.ids[5] && !e.d.ids[9] && e.d.r.last_avail_idx == 0 &&
 	      e.d.r.avail_wrap;
-	ok &= vhx_ring_get(&e.d.r, &c[0]) == 1 && c[0].head == 5;
+	ok &= vhx_ring_get(&e.d.r, &c[0]) == 1 && c[0].id == 5;
 	CHECK(ok, "packed: two chains given back are taken again, ids free");
 
 	nerr = 0;
@@ -1004,7 +1004,7 @@ static void in_order_runs(bool packed)
 		}
 	}
 	for (i = 0; i < 8; i++) {
-		ok &= vhx_ring_get(&e.d.r, &c) == 1 && c.head == i;
+		ok &= vhx_ring_get(&e.d.r, &c) == 1 && c.id == i;
 		e.d.used[i] = vhx_used_elem(i, i == 5 ? 7 : 0);
 	}
 	ok &= vhx_ring_add_used(&e.d.r, e.d.used, 8) == 0;

@@ -18,6 +18,8 @@ E2E_LOGS=/run/vhx-out/e2e
 
 e2e_init() {
 	mkdir -p "$E2E_LOGS"
+	: >"$E2E_LOGS/boots.$$"
+	trap e2e_boot_tally EXIT
 	modprobe tun
 	ip link set lo up	# migration runs over loopback
 	t_run "load kvm_amd" modprobe kvm_amd
@@ -52,6 +54,7 @@ e2e_console() {
 # it), E2E_CONSOLE, E2E_QERR, E2E_MON (a monitor: e2e_monitor).
 e2e_start() {
 	local id=$1 path=$2 opts=$3 mtu=$4 queues=$5 netdev dev fd=
+	echo "boot $id" >>"$E2E_LOGS/boots.$$"
 	# For e2e_wait_up, should this boot have to be done again.
 	E2E_LAST=("$@")
 	E2E_LAST_ENV=("E2E_USE_FDS=${E2E_USE_FDS:-0}" "E2E_APPEND=${E2E_APPEND:-}")
@@ -128,6 +131,7 @@ e2e_wait_up() {
 		fi
 		if [ "$retries" -lt 8 ] && why=$(e2e_boot_flake); then
 			echo "    e2e: $why, booting it again"
+			echo "again $why" >>"$E2E_LOGS/boots.$$"
 			retries=$((retries + 1))
 			e2e_kill
 			E2E_USE_FDS=${E2E_LAST_ENV[0]#*=} E2E_APPEND=${E2E_LAST_ENV[1]#*=} \
@@ -142,6 +146,20 @@ e2e_wait_up() {
 		e2e_boot_report
 	fi
 	return 1
+}
+
+# e2e_boot_tally: at the end of a test script, how many nested guests it
+# booted, and how many of those boots were the emulator's faults done
+# again (e2e_wait_up), by kind: a person reading the lane can tell a slow
+# or flaky emulated machine from a slow vhx.
+e2e_boot_tally() {
+	local f=$E2E_LOGS/boots.$$ n again
+	[ -f "$f" ] || return 0
+	n=$(grep -c '^boot ' "$f")
+	again=$(grep -c '^again ' "$f")
+	echo "e2e: $(basename "$0"): $n nested boots, $again of them again after the emulator's fault$(
+		grep '^again ' "$f" | sed 's/^again //; s/ (.*//' | sort | uniq -c |
+			awk '{ c = $1; $1 = ""; printf "%s %d x%s", (NR > 1 ? ";" : ":"), c, $0 }')"
 }
 
 # e2e_boot_flake: says why, and succeeds, if the last boot failed in the

@@ -388,7 +388,8 @@ static long vhx_set_vring_addr(struct vhx_vq *vq,
 			       struct vhx_vring_addr __user *argp)
 {
 	struct vhx_vring_addr a;
-	struct vhx_ring r;
+	struct vhx_ring *r = &vq->ring;
+	void __user *old[3] = { r->desc, r->avail, r->used };
 
 	lockdep_assert_held(&vq->mutex);
 	if (copy_from_user(&a, argp, sizeof(a)))
@@ -403,16 +404,20 @@ static long vhx_set_vring_addr(struct vhx_vq *vq,
 	    (a.log_guest_addr & 3))
 		return -EINVAL;
 
-	r = vq->ring;
-	r.desc = u64_to_user_ptr(a.desc_user_addr);
-	r.avail = u64_to_user_ptr(a.avail_user_addr);
-	r.used = u64_to_user_ptr(a.used_user_addr);
-	/* A running queue may move (to turn logging on): check it first. */
-	if (vq->backend && !vhx_vq_rings_ok(&r))
+	/*
+	 * A running queue may move (to turn logging on): check it there
+	 * first, and stay put if it cannot go.  The worker waits on
+	 * vq->mutex, held here, and sees only the outcome.
+	 */
+	r->desc = u64_to_user_ptr(a.desc_user_addr);
+	r->avail = u64_to_user_ptr(a.avail_user_addr);
+	r->used = u64_to_user_ptr(a.used_user_addr);
+	if (vq->backend && !vhx_vq_rings_ok(r)) {
+		r->desc = old[0];
+		r->avail = old[1];
+		r->used = old[2];
 		return -EINVAL;
-	vq->ring.desc = r.desc;
-	vq->ring.avail = r.avail;
-	vq->ring.used = r.used;
+	}
 	vq->ring.log_used = a.flags & (1U << VHX_VRING_F_LOG);
 	vq->ring.log_addr = a.log_guest_addr;
 	return 0;

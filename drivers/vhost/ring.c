@@ -111,7 +111,6 @@ static void vhx_chain_begin(struct vhx_chain *c, unsigned int iov_off,
  */
 void vhx_ring_reset(struct vhx_ring *r)
 {
-	struct vring_used_elem *pending = r->pending;
 	struct vhx_log_span *log = r->log;
 	bool device_reads = r->device_reads;
 	struct iovec *iov = r->iov;
@@ -121,7 +120,6 @@ void vhx_ring_reset(struct vhx_ring *r)
 	r->lock = lock;
 	r->iov = iov;
 	r->log = log;
-	r->pending = pending;
 	r->device_reads = device_reads;
 	r->avail_wrap = true;
 	r->used_wrap = true;
@@ -129,15 +127,14 @@ void vhx_ring_reset(struct vhx_ring *r)
 
 /*
  * Give the ring its lock and the buffers it works in (VHX_IOV_MAX iovecs
- * and log spans, VHX_USED_MAX used entries), and reset it.
+ * and log spans), and reset it.
  */
 void vhx_ring_init(struct vhx_ring *r, struct mutex *lock, struct iovec *iov,
-		   struct vhx_log_span *log, struct vring_used_elem *pending)
+		   struct vhx_log_span *log)
 {
 	r->lock = lock;
 	r->iov = iov;
 	r->log = log;
-	r->pending = pending;
 	r->device_reads = false;
 	vhx_ring_reset(r);
 }
@@ -246,19 +243,6 @@ int vhx_ring_flush(struct vhx_ring *r)
 		vhx_ring_logged(r);
 	}
 	return ret;
-}
-
-/*
- * The ring ran dry: ask for kicks again.  Returns true if the guest added
- * buffers meanwhile (a kick for them may have been suppressed: notify is
- * off again, go on serving), false if we may sleep until the next kick.
- */
-bool vhx_ring_rearm(struct vhx_ring *r)
-{
-	if (vhx_ring_enable_notify(r) <= 0)
-		return false;
-	vhx_ring_disable_notify(r);
-	return true;
 }
 
 /* The ring ran dry: publish what was used, then rearm. */

@@ -136,7 +136,9 @@ struct vhx_ring {
 	/* The embedder's buffers, kept across resets (vhx_ring_init()). */
 	struct iovec *iov;		/* VHX_IOV_MAX entries */
 	struct vhx_log_span *log;	/* VHX_IOV_MAX entries, if logging */
-	struct vring_used_elem *pending;	/* VHX_USED_MAX entries */
+
+	/* The used entries npending counts, in the ring: one load less. */
+	struct vring_used_elem pending[VHX_USED_MAX];
 };
 
 static inline u16 vhx16(__virtio16 v)
@@ -189,7 +191,7 @@ void vhx_ring_call(struct vhx_ring *r);
 void vhx_ring_logged(struct vhx_ring *r);
 
 void vhx_ring_init(struct vhx_ring *r, struct mutex *lock, struct iovec *iov,
-		   struct vhx_log_span *log, struct vring_used_elem *pending);
+		   struct vhx_log_span *log);
 void vhx_ring_reset(struct vhx_ring *r);
 void vhx_ring_configure(struct vhx_ring *r, u64 features,
 			const struct vhx_mem *mem, void __user *log_base);
@@ -208,10 +210,22 @@ bool vhx_ring_avail_pending(struct vhx_ring *r);
 int vhx_ring_log_chain(struct vhx_ring *r, const struct vhx_chain *c,
 		       u64 written);
 int vhx_ring_flush(struct vhx_ring *r);
-bool vhx_ring_rearm(struct vhx_ring *r);
 bool vhx_ring_idle(struct vhx_ring *r);
 u32 vhx_ring_get_base(const struct vhx_ring *r);
 int vhx_ring_set_base(struct vhx_ring *r, u32 base);
+
+/*
+ * The ring ran dry: ask for kicks again.  Returns true if the guest added
+ * buffers meanwhile (a kick for them may have been suppressed: notify is
+ * off again, go on serving), false if we may sleep until the next kick.
+ */
+static inline bool vhx_ring_rearm(struct vhx_ring *r)
+{
+	if (vhx_ring_enable_notify(r) <= 0)
+		return false;
+	vhx_ring_disable_notify(r);
+	return true;
+}
 
 /*
  * Give a chain back to the guest: gathered, and written out in one go at

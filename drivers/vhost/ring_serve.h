@@ -13,6 +13,12 @@
 
 #include "ring.h"
 
+/* What a run of vhx_ring_serve() gave back to the guest. */
+struct vhx_ring_served {
+	unsigned int chains;
+	u64 bytes;		/* read from them and written into them */
+};
+
 struct vhx_ring_server {
 	/*
 	 * Serve chain @c: 0 with what was written into its writable buffers
@@ -37,12 +43,15 @@ struct vhx_ring_server {
  * enough: take each chain, serve it, mark what it wrote dirty, and give it
  * back; used entries go out in batches (vhx_ring_push_used()), and all of
  * them before this returns.  Kicks stay off while we work: we are going
- * to look at the ring anyway.  Returns what the last vhx_ring_get() or
- * chain step returned: 0 (dry, or enough), or a negative errno.
+ * to look at the ring anyway.  What was given back is counted in @done
+ * (once, at the end: counters cost nothing per chain).  Returns what the
+ * last vhx_ring_get() or chain step returned: 0 (dry, or enough), or a
+ * negative errno.
  */
 static __always_inline int vhx_ring_serve(struct vhx_ring *r,
 					  const struct vhx_ring_server *s,
-					  void *arg)
+					  void *arg,
+					  struct vhx_ring_served *done)
 {
 	unsigned int chains = 0;
 	struct vhx_chain c;
@@ -74,6 +83,8 @@ static __always_inline int vhx_ring_serve(struct vhx_ring *r,
 			break;
 	}
 	vhx_ring_flush(r);
+	done->chains = chains;
+	done->bytes = bytes;
 	return ret;
 }
 

@@ -51,13 +51,8 @@ static void *vhx_test_backend(struct vhx_vq *vq)
 static int vhx_test_chain(void *arg, const struct vhx_chain *c, u32 *written)
 {
 	struct vhx_vq *vq = arg;
-	int ret = vhx_test_process(&vq->ring, c, written);
 
-	if (!ret) {
-		vq->stats.packets++;
-		vq->stats.bytes += c->out_len + *written;
-	}
-	return ret;
+	return vhx_test_process(&vq->ring, c, written);
 }
 
 static bool vhx_test_idle(void *arg)
@@ -79,9 +74,14 @@ static const struct vhx_ring_server vhx_test_server = {
 
 static void vhx_test_handle_vq(struct vhx_vq *vq)
 {
+	struct vhx_ring_served done;
+
 	mutex_lock(&vq->mutex);
-	if (vhx_vq_backend(vq))
-		vhx_ring_serve(&vq->ring, &vhx_test_server, vq);
+	if (vhx_vq_backend(vq)) {
+		vhx_ring_serve(&vq->ring, &vhx_test_server, vq, &done);
+		vq->stats.packets += done.chains;
+		vq->stats.bytes += done.bytes;
+	}
 	mutex_unlock(&vq->mutex);
 }
 

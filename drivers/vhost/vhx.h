@@ -86,8 +86,6 @@ struct vhx_vq {
 	void *backend;
 	u32 busyloop_timeout;
 
-	/* The ring's gathered used entries (vhx_ring_push_used()). */
-	struct vring_used_elem pending_used[VHX_USED_MAX];
 	struct vhx_vq_stats stats;
 };
 

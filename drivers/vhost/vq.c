@@ -87,7 +87,7 @@ int vhx_vq_init(struct vhx_vq *vq, struct vhx_dev *dev, unsigned int index)
 	atomic_set(&vq->lockers, 0);
 	iov = kmalloc_array(VHX_IOV_MAX, sizeof(*iov), GFP_KERNEL);
 	log = kmalloc_array(VHX_IOV_MAX, sizeof(*log), GFP_KERNEL);
-	vhx_ring_init(&vq->ring, &vq->mutex, iov, log, vq->pending_used);
+	vhx_ring_init(&vq->ring, &vq->mutex, iov, log);
 	if (!iov || !log)
 		return -ENOMEM;
 	vhx_vq_reset(vq);

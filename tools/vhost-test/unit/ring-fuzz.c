@@ -119,7 +119,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vhx_mem *m = (struct vhx_mem *)membuf;
 	static struct iovec iov[VHX_IOV_MAX];
 	static struct vhx_log_span log[VHX_IOV_MAX];
-	static struct vring_used_elem pending[VHX_USED_MAX];
 	static u16 ids[256];
 	struct fuzz_server f = { 0 };
 	struct vhx_ring r;
@@ -151,7 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (vhx_mem_check(m))
 		return 0;
 
-	vhx_ring_init(&r, NULL, iov, log, pending);
+	vhx_ring_init(&r, NULL, iov, log);
 	r.num = 1u << (h.num_log2 % 9);
 	r.device_reads = h.flags & 128;
 	r.ids = ids;
@@ -192,7 +191,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rounds = 1 + h.rounds % 64;
 	for (i = 0; i < rounds; i++) {
 		f.naps = 4;
-		if (vhx_ring_serve(&r, &fuzz_server_ops, &f) < 0 &&
+		struct vhx_ring_served done;
+
+		if (vhx_ring_serve(&r, &fuzz_server_ops, &f, &done) < 0 &&
 		    f.served % 7 != 3)
 			break;
 	}

@@ -67,7 +67,6 @@ struct dev {
 	struct iovec iov[VHX_IOV_MAX];
 	struct vhx_log_span log[VHX_IOV_MAX];
 	struct vring_used_elem used[64];	/* for vhx_ring_add_used() */
-	struct vring_used_elem pending[VHX_USED_MAX];
 	unsigned int signals, logged;
 	u16 *ids;
 };
@@ -112,7 +111,7 @@ static int dev_setup(struct dev *d, struct guestmem *g, struct vdrv_vq *v,
 
 	memset(d, 0, sizeof(*d));
 	d->mem = mem_from(g);
-	vhx_ring_init(&d->r, NULL, d->iov, d->log, d->pending);
+	vhx_ring_init(&d->r, NULL, d->iov, d->log);
 	if (v->packed)
 		features |= 1ULL << VIRTIO_F_RING_PACKED;
 	if (event_idx)
@@ -154,7 +153,9 @@ static const struct vhx_ring_server dev_server = {
 /* Serve the ring until it is empty, with the kernel's own loop. */
 static int dev_run(struct dev *d)
 {
-	return vhx_ring_serve(&d->r, &dev_server, d);
+	struct vhx_ring_served done;
+
+	return vhx_ring_serve(&d->r, &dev_server, d, &done);
 }
 
 struct ring_env {

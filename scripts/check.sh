@@ -82,8 +82,18 @@ lanes_progress() {
 	done
 }
 
+# lane_stream LANE FILE PID: the lane's PASS and FAIL lines as its guest
+# writes them to FILE (its live log), prefixed with the lane so that they
+# are not counted twice (the summary counts only lines that start with
+# PASS or FAIL: the whole log, shown again when the lanes end).  Ends when
+# PID (the lane's subshell) does.
+lane_stream() {
+	tail -n +1 -F --pid="$3" "$2" 2>/dev/null |
+		sed -u -n -E "s/^ *(PASS|FAIL): /[$1] \1: /p"
+}
+
 vm_lanes() {
-	local k g t jobs=${VHX_JOBS:-$(nproc)} dir=$VHX_ROOT/build/lanes rc=0 ticker
+	local k g t jobs=${VHX_JOBS:-$(nproc)} dir=$VHX_ROOT/build/lanes rc=0 ticker me
 	local tests=$VHX_ROOT/tools/vhost-test/tests
 	local -A group=()
 	local -a lanes=() order=()
@@ -134,6 +144,11 @@ vm_lanes() {
 				# half published by the worker on the other).
 				smp=1
 				[ "$k $g" != "debug core" ] && [ "$g" != dpdk ] || smp=2
+				# ($BASHPID read here: in "f $BASHPID &" the
+				# background child would expand its own.)
+				me=$BASHPID
+				rm -f "$VHX_ROOT/build/vm/$k-$g/log"
+				lane_stream "$k $g" "$VHX_ROOT/build/vm/$k-$g/log" "$me" &
 				# A lane whose VM stalled (vm-run exit 3: the
 				# emulated machine froze) runs once more; its
 				# first log is kept, its FAIL lines indented.

@@ -28,12 +28,6 @@ size_t vdrv_area_align(bool packed, unsigned int area)
 	return packed ? pk[area] : split[area];
 }
 
-/* Split: avail index 0.  Packed: both positions 0, both wrap counters 1. */
-uint32_t vdrv_fresh_base(bool packed)
-{
-	return packed ? 0x80008000u : 0;
-}
-
 /* Packed: where the next chain goes, as both positions. */
 uint32_t vdrv_stopped_base(const struct vdrv_vq *q)
 {

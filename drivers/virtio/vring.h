@@ -22,8 +22,6 @@ size_t vdrv_desc_size(bool packed, unsigned int num);
 size_t vdrv_driver_size(bool packed, unsigned int num);
 size_t vdrv_device_size(bool packed, unsigned int num);
 size_t vdrv_area_align(bool packed, unsigned int area);
-/* VHOST_SET_VRING_BASE for a fresh ring. */
-uint32_t vdrv_fresh_base(bool packed);
 /*
  * What VHOST_GET_VRING_BASE must say once the device stopped, having taken
  * and used everything published.

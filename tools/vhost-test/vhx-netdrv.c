@@ -41,6 +41,7 @@
 #include "killloop.h"
 #include "util.h"
 #include "traffic.h"
+#include "../lib/vhxdev.h"
 #include "../../drivers/virtio/vring.h"
 #include "../../include/uapi/linux/vhx.h"
 
@@ -73,7 +74,8 @@ struct q {
 
 struct net {
 	struct opts o;
-	int dev, tap, pkt, ifindex;
+	struct vhxdev dev;
+	int tap, pkt, ifindex;
 	char ifname[IFNAMSIZ];
 	struct guestmem g;
 	struct q q[2];			/* 0 RX, 1 TX */
@@ -273,77 +275,56 @@ static int tap_open(struct net *n)
 	return checker_open(n, n->ifname);
 }
 
-static struct vhx_vring_addr vring_addr(struct net *n, unsigned int i)
+/* Queue i as the library hands it to the device. */
+static struct vhxdev_queue net_queue(struct net *n, unsigned int i)
 {
-	struct vhx_vring_addr a = { .index = i,
-		.desc_user_addr = (uintptr_t)guestmem_hva(&n->g, n->q[i].area[0]),
-		.avail_user_addr = (uintptr_t)guestmem_hva(&n->g, n->q[i].area[1]),
-		.used_user_addr = (uintptr_t)guestmem_hva(&n->g, n->q[i].area[2]) };
+	struct q *q = &n->q[i];
+	struct vhxdev_queue vq = {
+		.num = n->o.ring,
+		.base = vhxdev_fresh_base(n->o.packed),
+		.desc = (uintptr_t)guestmem_hva(&n->g, q->area[0]),
+		.avail = (uintptr_t)guestmem_hva(&n->g, q->area[1]),
+		.used = (uintptr_t)guestmem_hva(&n->g, q->area[2]),
+		.kick = q->kick, .call = q->call, .err = -1,
+		.backend = n->tap,
+		.busyloop = n->o.busyloop ? (int)n->o.busyloop : -1,
+	};
 
-	return a;
+	return vq;
 }
 
 static int dev_setup(struct net *n)
 {
-	uint64_t f = n->o.legacy ? 0 : 1ULL << VIRTIO_F_VERSION_1, have;
-	struct vhost_memory *t;
-	unsigned int i;
+	struct vhxdev_queue q[2] = { net_queue(n, 0), net_queue(n, 1) };
+	struct vhxdev_config c = {
+		.features = n->o.legacy ? 0 : 1ULL << VIRTIO_F_VERSION_1,
+		.mem = guestmem_table(&n->g),
+		.nqueues = 2,
+		.q = q,
+	};
 	int ret;
 
 	if (n->o.mrg)
-		f |= 1ULL << VIRTIO_NET_F_MRG_RXBUF;
+		c.features |= 1ULL << VIRTIO_NET_F_MRG_RXBUF;
 	if (n->o.event_idx)
-		f |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+		c.features |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
 	if (n->o.indirect)
-		f |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+		c.features |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
 	if (n->o.net_hdr)
-		f |= 1ULL << VHX_NET_F_VIRTIO_NET_HDR;
+		c.features |= 1ULL << VHX_NET_F_VIRTIO_NET_HDR;
 	if (n->o.packed)
-		f |= 1ULL << VIRTIO_F_RING_PACKED;
+		c.features |= 1ULL << VIRTIO_F_RING_PACKED;
 	if (n->o.in_order)
-		f |= 1ULL << VIRTIO_F_IN_ORDER;
-
-	n->dev = open(n->o.device, O_RDWR | O_CLOEXEC);
-	if (n->dev < 0)
-		return -errno;
-	if ((ret = io(n->dev, VHX_SET_OWNER, NULL)) ||
-	    (ret = io(n->dev, VHX_GET_FEATURES, &have)))
-		return ret;
-	if ((have & f) != f)
-		return -EOPNOTSUPP;
-	if ((ret = io(n->dev, VHX_SET_FEATURES, &f)))
-		return ret;
-	t = guestmem_table(&n->g);
-	ret = io(n->dev, VHX_SET_MEM_TABLE, t);
-	free(t);
+		c.features |= 1ULL << VIRTIO_F_IN_ORDER;
+	if (!c.mem)
+		return -ENOMEM;
+	ret = vhxdev_open(&n->dev, n->o.device);
+	if (!ret)
+		ret = vhxdev_setup(&n->dev, &c, VHXDEV_ORDER_QEMU, NULL);
 	if (ret)
-		return ret;
-	for (i = 0; i < 2; i++) {
-		struct q *q = &n->q[i];
-		struct vhx_vring_state s = { i, n->o.ring };
-		struct vhx_vring_addr a = vring_addr(n, i);
-		struct vhx_vring_file kf = { i, q->kick }, cf = { i, q->call };
-
-		if ((ret = io(n->dev, VHX_SET_VRING_NUM, &s)))
-			return ret;
-		s.num = vdrv_fresh_base(n->o.packed);
-		if ((ret = io(n->dev, VHX_SET_VRING_BASE, &s)) ||
-		    (ret = io(n->dev, VHX_SET_VRING_ADDR, &a)) ||
-		    (ret = io(n->dev, VHX_SET_VRING_KICK, &kf)) ||
-		    (ret = io(n->dev, VHX_SET_VRING_CALL, &cf)))
-			return ret;
-		s.num = n->o.busyloop;
-		if (n->o.busyloop &&
-		    (ret = io(n->dev, VHX_SET_VRING_BUSYLOOP_TIMEOUT, &s)))
-			return ret;
-	}
-	for (i = 0; i < 2; i++) {
-		struct vhx_vring_file b = { i, n->tap };
-
-		if ((ret = io(n->dev, VHX_NET_SET_BACKEND, &b)))
-			return ret;
-	}
-	return 0;
+		fprintf(stderr, "vhx-netdrv: %s\n", vhxdev_error(&n->dev));
+	free((void *)c.mem);
+	return ret;
 }
 
 /* Guest memory, rings, buffers and the backend: all but the device. */
@@ -459,8 +440,8 @@ static void maybe_swap(struct net *n)
 	for (i = 0; i < 2; i++) {
 		struct vhx_vring_file off = { i, -1 }, on = { i, n->tap };
 
-		if (io(n->dev, VHX_NET_SET_BACKEND, &off) ||
-		    io(n->dev, VHX_NET_SET_BACKEND, &on))
+		if (io(n->dev.fd, VHX_NET_SET_BACKEND, &off) ||
+		    io(n->dev.fd, VHX_NET_SET_BACKEND, &on))
 			n->swap_errs++;
 	}
 	n->swaps++;
@@ -579,9 +560,9 @@ static void run_rx_held(struct net *n)
 	}
 	/* Time for the device to take them and find no buffer. */
 	usleep(300000);
-	ret = io(n->dev, VHX_NET_SET_BACKEND, &off);
+	ret = io(n->dev.fd, VHX_NET_SET_BACKEND, &off);
 	if (!ret)
-		ret = io(n->dev, VHX_NET_SET_BACKEND, &on);
+		ret = io(n->dev.fd, VHX_NET_SET_BACKEND, &on);
 	rx_refill(n, &slot);
 	while (got < HELD_FRAMES) {
 		void *tok;
@@ -762,7 +743,7 @@ static void run_backends(struct net *n)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct vhx_vring_file b = { i % 2, bad[i].fd };
-		int ret = io(n->dev, VHX_NET_SET_BACKEND, &b);
+		int ret = io(n->dev.fd, VHX_NET_SET_BACKEND, &b);
 
 		result(ret == -ENOTSOCK, "%s: NET_SET_BACKEND with %s -> ENOTSOCK (got %s)",
 		       n->o.name, bad[i].what, ret ? strerror(-ret) : "ok");
@@ -771,18 +752,18 @@ static void run_backends(struct net *n)
 	}
 	{
 		struct vhx_vring_file b = { 2, n->tap };
-		int ret = io(n->dev, VHX_NET_SET_BACKEND, &b);
+		int ret = io(n->dev.fd, VHX_NET_SET_BACKEND, &b);
 
 		result(ret == -ENOBUFS, "%s: NET_SET_BACKEND queue 2 -> ENOBUFS (got %s)",
 		       n->o.name, ret ? strerror(-ret) : "ok");
 	}
 	for (i = 0; i < 2; i++) {
 		struct vhx_vring_file b = { i, -1 };
-		int r1 = io(n->dev, VHX_NET_SET_BACKEND, &b);
-		int r2 = io(n->dev, VHX_NET_SET_BACKEND, &b);
+		int r1 = io(n->dev.fd, VHX_NET_SET_BACKEND, &b);
+		int r2 = io(n->dev.fd, VHX_NET_SET_BACKEND, &b);
 
 		b.fd = n->tap;
-		result(!r1 && !r2 && !io(n->dev, VHX_NET_SET_BACKEND, &b),
+		result(!r1 && !r2 && !io(n->dev.fd, VHX_NET_SET_BACKEND, &b),
 		       "%s: queue %u: detach twice, then re-attach", n->o.name, i);
 	}
 }
@@ -906,7 +887,7 @@ static int huge_region(struct net *n, uint8_t **huge)
 		.memory_size = HUGE_LEN,
 		.userspace_addr = (uintptr_t)p,
 	};
-	ret = io(n->dev, VHX_SET_MEM_TABLE, t2);
+	ret = io(n->dev.fd, VHX_SET_MEM_TABLE, t2);
 	free(t2);
 	return ret;
 }
@@ -967,7 +948,7 @@ static double timed_io(struct net *n, unsigned long req, void *arg, int *ret)
 {
 	double t0 = now();
 
-	*ret = io(n->dev, req, arg);
+	*ret = io(n->dev.fd, req, arg);
 	return now() - t0;
 }
 
@@ -1238,33 +1219,29 @@ out:
 static void run_reset(struct net *n)
 {
 	struct q *q = &n->q[1];
-	struct vhx_vring_file b = { 1, -1 };
-	struct vhx_vring_state s = { 1, 0 };
-	struct vhx_vring_addr a = vring_addr(n, 1);
-	struct vhx_vring_file kf = { 1, q->kick };
+	struct vhxdev_queue vq = net_queue(n, 1);
+	uint32_t base = 0;
 	int ret;
 
-	ret = io(n->dev, VHX_NET_SET_BACKEND, &b);
+	ret = vhxdev_set_backend(&n->dev, 1, -1);
 	if (!ret)
-		ret = io(n->dev, VHX_GET_VRING_BASE, &s);
-	result(!ret && s.num == vdrv_stopped_base(&q->v),
+		ret = vhxdev_get_vring_base(&n->dev, 1, &base);
+	result(!ret && base == vdrv_stopped_base(&q->v),
 	       "%s: TX queue reset: base %#x after stop, %#x offered", n->o.name,
-	       s.num, vdrv_stopped_base(&q->v));
-	s.num = n->o.ring;
+	       base, vdrv_stopped_base(&q->v));
+	vq.base = vdrv_stopped_base(&q->v);
 	if (!ret)
-		ret = io(n->dev, VHX_SET_VRING_NUM, &s);
-	s.num = vdrv_stopped_base(&q->v);
+		ret = vhxdev_set_vring_num(&n->dev, 1, vq.num);
 	if (!ret)
-		ret = io(n->dev, VHX_SET_VRING_BASE, &s);
+		ret = vhxdev_set_vring_base(&n->dev, 1, vq.base);
 	if (!ret)
-		ret = io(n->dev, VHX_SET_VRING_ADDR, &a);
+		ret = vhxdev_set_vring_addr(&n->dev, 1, &vq);
 	if (!ret)
-		ret = io(n->dev, VHX_SET_VRING_KICK, &kf);
-	b.fd = n->tap;
+		ret = vhxdev_set_vring_kick(&n->dev, 1, vq.kick);
 	if (!ret)
-		ret = io(n->dev, VHX_NET_SET_BACKEND, &b);
+		ret = vhxdev_set_backend(&n->dev, 1, n->tap);
 	result(!ret, "%s: TX queue set up again and re-attached (%s)", n->o.name,
-	       ret ? strerror(-ret) : "ok");
+	       ret ? vhxdev_error(&n->dev) : "ok");
 }
 
 /*
@@ -1320,11 +1297,11 @@ static void run_mq(struct net *n)
 	fflush(stdout);
 	pid = fork();
 	if (!pid) {
-		struct net c = { .o = n->o, .dev = -1, .tap = -1, .pkt = -1,
+		struct net c = { .o = n->o, .dev.fd = -1, .tap = -1, .pkt = -1,
 				 .rnd = 7 };
 
 		close(sync[0]);
-		close(n->dev);
+		close(n->dev.fd);
 		close(n->tap);
 		close(n->pkt);
 		c.o.name = name1;
@@ -1457,7 +1434,7 @@ int main(int argc, char **argv)
 	};
 	struct net n = { .o = { .device = VHX_NET_DEVICE, .name = "net",
 		.frames = 5000, .ring = 256, .min_size = 60, .max_size = 1514,
-		.rx_buf = 1536, .mode = "both" }, .dev = -1, .tap = -1, .pkt = -1,
+		.rx_buf = 1536, .mode = "both" }, .dev.fd = -1, .tap = -1, .pkt = -1,
 		.rnd = 5 };
 	unsigned int kill_cycles = 0;
 	int opt, ret;
@@ -1570,7 +1547,7 @@ int main(int argc, char **argv)
 		       "%s: %u backend swaps under traffic, %u failed", n.o.name,
 		       n.swaps, n.swap_errs);
 	print_vhx_stats();
-	close(n.dev);
+	close(n.dev.fd);
 	if (n.pkt >= 0)
 		close(n.pkt);
 	close(n.tap);

@@ -38,6 +38,7 @@
 #include "logedge.h"
 #include "util.h"
 #include "traffic.h"
+#include "../lib/vhxdev.h"
 #include "../../include/uapi/linux/vhx.h"
 
 #define NQ	2
@@ -63,7 +64,7 @@ struct queue {
 
 struct drv {
 	struct opts o;
-	int fd;
+	struct vhxdev dev;
 	struct guestmem g;
 	struct queue q[NQ];
 	uint64_t features;
@@ -101,7 +102,7 @@ static int drv_mem_table(struct drv *d, bool split)
 	if (!t)
 		return -ENOMEM;
 	if (!split) {
-		ret = io(d->fd, VHX_SET_MEM_TABLE, t);
+		ret = io(d->dev.fd, VHX_SET_MEM_TABLE, t);
 		free(t);
 		return ret;
 	}
@@ -119,25 +120,38 @@ static int drv_mem_table(struct drv *d, bool split)
 		t2->regions[2 * i + 1].userspace_addr += half;
 		t2->regions[2 * i + 1].memory_size -= half;
 	}
-	ret = io(d->fd, VHX_SET_MEM_TABLE, t2);
+	ret = io(d->dev.fd, VHX_SET_MEM_TABLE, t2);
 	free(t);
 	free(t2);
 	return ret;
 }
 
-static int drv_addr(struct drv *d, unsigned int i, bool log)
+/* Queue i as the library hands it to the device. */
+static struct vhxdev_queue drv_queue(struct drv *d, unsigned int i, bool log)
 {
 	struct queue *q = &d->q[i];
-	struct vhx_vring_addr a = {
-		.index = i,
-		.flags = log ? 1u << VHX_VRING_F_LOG : 0,
-		.desc_user_addr = (uintptr_t)guestmem_hva(&d->g, q->desc),
-		.avail_user_addr = (uintptr_t)guestmem_hva(&d->g, q->avail),
-		.used_user_addr = (uintptr_t)guestmem_hva(&d->g, q->used),
-		.log_guest_addr = guestmem_gpa(&d->g, q->used),
+	struct vhxdev_queue vq = {
+		.num = d->o.ring,
+		.base = vhxdev_fresh_base(d->o.packed),
+		.desc = (uintptr_t)guestmem_hva(&d->g, q->desc),
+		.avail = (uintptr_t)guestmem_hva(&d->g, q->avail),
+		.used = (uintptr_t)guestmem_hva(&d->g, q->used),
+		.log_addr = guestmem_gpa(&d->g, q->used),
+		.log = log,
+		.kick = q->kick, .call = q->call, .err = q->err,
+		.backend = 0,
+		/* QEMU sets the busy-poll timeout at init; the others do not. */
+		.busyloop = strcmp(d->o.order, "qemu") ? -1 : 0,
 	};
 
-	return io(d->fd, VHX_SET_VRING_ADDR, &a);
+	return vq;
+}
+
+static int drv_addr(struct drv *d, unsigned int i, bool log)
+{
+	struct vhxdev_queue vq = drv_queue(d, i, log);
+
+	return vhxdev_set_vring_addr(&d->dev, i, &vq);
 }
 
 static uint64_t drv_wanted_features(struct drv *d)
@@ -185,82 +199,38 @@ static int drv_log(struct drv *d)
 {
 	uint64_t base = (uintptr_t)d->log;
 
-	return io(d->fd, VHX_SET_LOG_BASE, &base);
+	return io(d->dev.fd, VHX_SET_LOG_BASE, &base);
 }
 
 /* SET_OWNER onwards, in the order the chosen launcher uses. */
 static int drv_setup(struct drv *d)
 {
-	const char *o = d->o.order;
-	uint64_t want = drv_wanted_features(d), bf;
-	unsigned int i, n = d->o.queues;
-	int ret = 0;
+	struct vhxdev_queue q[NQ];
+	struct vhxdev_config c = {
+		.features = drv_wanted_features(d),
+		.mem = guestmem_table(&d->g),
+		.log_base = d->o.log ? d->log : NULL,
+		.backend_features = true,
+		.nqueues = d->o.queues,
+		.q = q,
+	};
+	int order = vhxdev_order_parse(d->o.order);
+	unsigned int i;
+	int ret;
 
-#define STEP(x) do { ret = (x); if (ret) { \
-	fprintf(stderr, "vhx-testdrv: %s: %s\n", #x, strerror(-ret)); \
-	return ret; } } while (0)
-
-	STEP(io(d->fd, VHX_SET_OWNER, NULL));
-	STEP(io(d->fd, VHX_GET_FEATURES, &d->features));
-	if ((d->features & want) != want) {
-		fprintf(stderr, "vhx-testdrv: device lacks features %#llx\n",
-			(unsigned long long)(want & ~d->features));
-		return -EOPNOTSUPP;
+	if (order < 0) {
+		fprintf(stderr, "vhx-testdrv: unknown --order %s\n", d->o.order);
+		return -EINVAL;
 	}
-	if (d->o.log)
-		STEP(drv_log(d));
-	if (!strcmp(o, "kvmtool")) {
-		STEP(drv_mem_table(d, false));
-		for (i = 0; i < n; i++) {
-			STEP(io_file(d->fd, VHX_SET_VRING_KICK, i, d->q[i].kick));
-			STEP(io_state(d->fd, VHX_SET_VRING_NUM, i, d->o.ring));
-			STEP(io_state(d->fd, VHX_SET_VRING_BASE, i,
-				     vdrv_fresh_base(d->o.packed)));
-			STEP(drv_addr(d, i, d->o.log));
-			STEP(io_file(d->fd, VHX_SET_VRING_CALL, i, d->q[i].call));
-			STEP(io_file(d->fd, VHX_SET_VRING_ERR, i, d->q[i].err));
-			STEP(io_file(d->fd, VHX_TEST_SET_BACKEND, i, 0));
-		}
-		/* kvmtool acks features at DRIVER_OK, backends already on. */
-		STEP(io(d->fd, VHX_SET_FEATURES, &want));
-		return 0;
-	}
-	if (!strcmp(o, "crosvm")) {
-		STEP(io(d->fd, VHX_SET_FEATURES, &want));
-		STEP(drv_mem_table(d, false));
-		for (i = 0; i < n; i++) {
-			STEP(io_state(d->fd, VHX_SET_VRING_NUM, i, d->o.ring));
-			STEP(io_file(d->fd, VHX_SET_VRING_ERR, i, d->q[i].err));
-			STEP(drv_addr(d, i, d->o.log));
-			STEP(io_state(d->fd, VHX_SET_VRING_BASE, i,
-				     vdrv_fresh_base(d->o.packed)));
-			STEP(io_file(d->fd, VHX_SET_VRING_CALL, i, d->q[i].call));
-			STEP(io_file(d->fd, VHX_SET_VRING_KICK, i, d->q[i].kick));
-			STEP(io_file(d->fd, VHX_TEST_SET_BACKEND, i, 0));
-		}
-		return 0;
-	}
-	/* QEMU 7.2: calls and errs at init, the rest at DRIVER_OK. */
-	for (i = 0; i < n; i++) {
-		STEP(io_file(d->fd, VHX_SET_VRING_CALL, i, d->q[i].call));
-		STEP(io_file(d->fd, VHX_SET_VRING_ERR, i, d->q[i].err));
-		STEP(io_state(d->fd, VHX_SET_VRING_BUSYLOOP_TIMEOUT, i, 0));
-	}
-	STEP(io(d->fd, VHX_SET_FEATURES, &want));
-	if (!io(d->fd, VHX_GET_BACKEND_FEATURES, &bf))
-		io(d->fd, VHX_SET_BACKEND_FEATURES, &bf);
-	STEP(drv_mem_table(d, false));
-	for (i = 0; i < n; i++) {
-		STEP(io_state(d->fd, VHX_SET_VRING_NUM, i, d->o.ring));
-		STEP(io_state(d->fd, VHX_SET_VRING_BASE, i,
-			     vdrv_fresh_base(d->o.packed)));
-		STEP(drv_addr(d, i, d->o.log));
-		STEP(io_file(d->fd, VHX_SET_VRING_KICK, i, d->q[i].kick));
-	}
-	for (i = 0; i < n; i++)
-		STEP(io_file(d->fd, VHX_TEST_SET_BACKEND, i, 0));
-	return 0;
-#undef STEP
+	if (!c.mem)
+		return -ENOMEM;
+	for (i = 0; i < d->o.queues; i++)
+		q[i] = drv_queue(d, i, d->o.log);
+	ret = vhxdev_setup(&d->dev, &c, order, &d->features);
+	if (ret)
+		fprintf(stderr, "vhx-testdrv: %s\n", vhxdev_error(&d->dev));
+	free((void *)c.mem);
+	return ret;
 }
 
 static int drv_open(struct drv *d)
@@ -308,9 +278,10 @@ static int drv_open(struct drv *d)
 	} else {
 		d->log = calloc(1, d->log_size);
 	}
-	d->fd = open(d->o.device, O_RDWR | O_CLOEXEC);
-	if (d->fd < 0)
+	ret = open(d->o.device, O_RDWR | O_CLOEXEC);
+	if (ret < 0)
 		return -errno;
+	vhxdev_init(&d->dev, ret, true);
 	return drv_rings(d);
 }
 
@@ -318,8 +289,8 @@ static void drv_close(struct drv *d)
 {
 	unsigned int i;
 
-	if (d->fd >= 0)
-		close(d->fd);
+	if (d->dev.fd >= 0)
+		close(d->dev.fd);
 	for (i = 0; i < d->o.queues; i++) {
 		traffic_fini(&d->q[i].t);
 		vdrv_fini(&d->q[i].v);
@@ -426,9 +397,9 @@ static int drv_reattach(struct drv *d)
 	for (i = 0; i < d->o.queues; i++) {
 		struct vhx_vring_state s = { i, 0 };
 
-		ret = io_file(d->fd, VHX_TEST_SET_BACKEND, i, VHX_FILE_UNBIND);
+		ret = io_file(d->dev.fd, VHX_TEST_SET_BACKEND, i, VHX_FILE_UNBIND);
 		if (!ret)
-			ret = io(d->fd, VHX_GET_VRING_BASE, &s);
+			ret = io(d->dev.fd, VHX_GET_VRING_BASE, &s);
 		if (ret)
 			return ret;
 		if (s.num != vdrv_stopped_base(&d->q[i].v)) {
@@ -436,9 +407,9 @@ static int drv_reattach(struct drv *d)
 				s.num, vdrv_stopped_base(&d->q[i].v));
 			return -EIO;
 		}
-		ret = io_state(d->fd, VHX_SET_VRING_BASE, i, s.num);
+		ret = io_state(d->dev.fd, VHX_SET_VRING_BASE, i, s.num);
 		if (!ret)
-			ret = io_file(d->fd, VHX_TEST_SET_BACKEND, i, 0);
+			ret = io_file(d->dev.fd, VHX_TEST_SET_BACKEND, i, 0);
 		if (ret)
 			return ret;
 	}
@@ -458,7 +429,7 @@ static int drv_mid(struct drv *d)
 			int old = d->q[i].call;
 
 			d->q[i].call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-			ret = io_file(d->fd, VHX_SET_VRING_CALL, i, d->q[i].call);
+			ret = io_file(d->dev.fd, VHX_SET_VRING_CALL, i, d->q[i].call);
 			close(old);
 		}
 		return ret;
@@ -473,7 +444,7 @@ static int drv_mid(struct drv *d)
 			flight += traffic_in_flight(&d->q[i].t);
 		ret = drv_pump(d, drv_completed(d) + flight);
 		if (!ret)
-			ret = io(d->fd, VHX_RESET_OWNER, NULL);
+			ret = io(d->dev.fd, VHX_RESET_OWNER, NULL);
 		for (i = 0; i < d->o.queues && !ret; i++) {
 			done[i] = d->q[i].t.completed;
 			traffic_fini(&d->q[i].t);
@@ -491,7 +462,7 @@ static int drv_mid(struct drv *d)
 
 		ret = drv_log(d);
 		if (!ret)
-			ret = io(d->fd, VHX_SET_FEATURES, &f);
+			ret = io(d->dev.fd, VHX_SET_FEATURES, &f);
 		for (i = 0; i < d->o.queues && !ret; i++) {
 			ret = drv_addr(d, i, true);
 			d->q[i].t.log_bitmap = d->log;
@@ -547,7 +518,7 @@ static void *log_storm_fn(void *arg)
 
 		if (old >= 0)
 			close(old);
-		if (io(s->d->fd, VHX_SET_LOG_FD, &efd))
+		if (io(s->d->dev.fd, VHX_SET_LOG_FD, &efd))
 			s->errors++;
 		old = efd;
 		s->swaps++;
@@ -559,7 +530,7 @@ static void *log_storm_fn(void *arg)
 
 static int mode_traffic(struct opts *o)
 {
-	struct drv d = { .o = *o, .fd = -1 };
+	struct drv d = { .o = *o, .dev.fd = -1 };
 	uint64_t total = (uint64_t)o->chains * o->queues, bytes;
 	struct log_storm storm = { .d = &d };
 	double t0, secs;
@@ -662,7 +633,7 @@ static void fd_leaks(struct opts *o)
 
 static int mode_ioctls(struct opts *o)
 {
-	struct drv d = { .o = *o, .fd = -1 };
+	struct drv d = { .o = *o, .dev.fd = -1 };
 	struct vhost_memory *t;
 	uint64_t f, arr[5];
 	unsigned int max_regions = 509;
@@ -674,131 +645,131 @@ static int mode_ioctls(struct opts *o)
 		result(false, "ioctl: setup: %s", strerror(-ret));
 		return ret;
 	}
-	EXPECT(io(d.fd, VHX_SET_MEM_TABLE, &(struct vhx_memory){ 0 }), -EPERM,
+	EXPECT(io(d.dev.fd, VHX_SET_MEM_TABLE, &(struct vhx_memory){ 0 }), -EPERM,
 	       "SET_MEM_TABLE before SET_OWNER");
-	EXPECT(io(d.fd, VHX_GET_FEATURES, &d.features), 0, "GET_FEATURES before SET_OWNER");
-	EXPECT(io(d.fd, VHX_SET_OWNER, NULL), 0, "SET_OWNER");
-	EXPECT(io(d.fd, VHX_SET_OWNER, NULL), -EBUSY, "SET_OWNER twice");
+	EXPECT(io(d.dev.fd, VHX_GET_FEATURES, &d.features), 0, "GET_FEATURES before SET_OWNER");
+	EXPECT(io(d.dev.fd, VHX_SET_OWNER, NULL), 0, "SET_OWNER");
+	EXPECT(io(d.dev.fd, VHX_SET_OWNER, NULL), -EBUSY, "SET_OWNER twice");
 
 	pid = fork();
 	if (pid == 0) {
 		/* Another process (another mm) is not the owner. */
-		_exit(io_state(d.fd, VHX_SET_VRING_NUM, 0, 256) == -EPERM ? 0 : 1);
+		_exit(io_state(d.dev.fd, VHX_SET_VRING_NUM, 0, 256) == -EPERM ? 0 : 1);
 	}
 	waitpid(pid, &status, 0);
 	result(WIFEXITED(status) && !WEXITSTATUS(status),
 	       "ioctl: SET_VRING_NUM from another process -> EPERM");
 
-	EXPECT(io_state(d.fd, VHX_SET_VRING_NUM, 2, 256), -ENOBUFS, "vq index 2 of 2");
-	EXPECT(io_state(d.fd, VHX_SET_VRING_NUM, 0xffffffff, 256), -ENOBUFS, "vq index 2^32-1");
-	EXPECT(io_state(d.fd, VHX_SET_VRING_NUM, 0, 0), -EINVAL, "SET_VRING_NUM 0");
-	EXPECT(io_state(d.fd, VHX_SET_VRING_NUM, 0, 3), -EINVAL, "SET_VRING_NUM 3");
-	EXPECT(io_state(d.fd, VHX_SET_VRING_NUM, 0, 65536), -EINVAL, "SET_VRING_NUM 65536");
-	EXPECT(io_state(d.fd, VHX_SET_VRING_BASE, 0, 0x10000), -EINVAL, "SET_VRING_BASE 0x10000");
+	EXPECT(io_state(d.dev.fd, VHX_SET_VRING_NUM, 2, 256), -ENOBUFS, "vq index 2 of 2");
+	EXPECT(io_state(d.dev.fd, VHX_SET_VRING_NUM, 0xffffffff, 256), -ENOBUFS, "vq index 2^32-1");
+	EXPECT(io_state(d.dev.fd, VHX_SET_VRING_NUM, 0, 0), -EINVAL, "SET_VRING_NUM 0");
+	EXPECT(io_state(d.dev.fd, VHX_SET_VRING_NUM, 0, 3), -EINVAL, "SET_VRING_NUM 3");
+	EXPECT(io_state(d.dev.fd, VHX_SET_VRING_NUM, 0, 65536), -EINVAL, "SET_VRING_NUM 65536");
+	EXPECT(io_state(d.dev.fd, VHX_SET_VRING_BASE, 0, 0x10000), -EINVAL, "SET_VRING_BASE 0x10000");
 
 	{
 		struct vhx_vring_addr a = { .index = 0, .flags = 2 };
 
-		EXPECT(io(d.fd, VHX_SET_VRING_ADDR, &a), -EOPNOTSUPP, "SET_VRING_ADDR flags 2");
+		EXPECT(io(d.dev.fd, VHX_SET_VRING_ADDR, &a), -EOPNOTSUPP, "SET_VRING_ADDR flags 2");
 		a.flags = 0;
 		a.avail_user_addr = 0x1001;
-		EXPECT(io(d.fd, VHX_SET_VRING_ADDR, &a), -EINVAL, "avail address odd");
+		EXPECT(io(d.dev.fd, VHX_SET_VRING_ADDR, &a), -EINVAL, "avail address odd");
 		a.avail_user_addr = 0x1000;
 		a.used_user_addr = 0x1002;
-		EXPECT(io(d.fd, VHX_SET_VRING_ADDR, &a), -EINVAL, "used address not 4-aligned");
+		EXPECT(io(d.dev.fd, VHX_SET_VRING_ADDR, &a), -EINVAL, "used address not 4-aligned");
 		a.used_user_addr = 0x1000;
 		a.log_guest_addr = 0x1001;
-		EXPECT(io(d.fd, VHX_SET_VRING_ADDR, &a), -EINVAL, "log address not 4-aligned");
+		EXPECT(io(d.dev.fd, VHX_SET_VRING_ADDR, &a), -EINVAL, "log address not 4-aligned");
 	}
 
 	f = 1ULL << 63;
-	EXPECT(io(d.fd, VHX_SET_FEATURES, &f), -EOPNOTSUPP, "SET_FEATURES unknown bit 63");
+	EXPECT(io(d.dev.fd, VHX_SET_FEATURES, &f), -EOPNOTSUPP, "SET_FEATURES unknown bit 63");
 	arr[0] = 4;
 	memset(&arr[1], 0xff, 4 * sizeof(arr[0]));
-	EXPECT(io(d.fd, VHX_GET_FEATURES_ARRAY, arr), 0, "GET_FEATURES_ARRAY count 4");
+	EXPECT(io(d.dev.fd, VHX_GET_FEATURES_ARRAY, arr), 0, "GET_FEATURES_ARRAY count 4");
 	result(arr[1] == d.features && !arr[2] && !arr[3] && !arr[4],
 	       "ioctl: GET_FEATURES_ARRAY: word 0 = features, words 1..3 zeroed");
 	arr[0] = 2;
 	arr[1] = 1ULL << VIRTIO_F_VERSION_1;
 	arr[2] = 1;
-	EXPECT(io(d.fd, VHX_SET_FEATURES_ARRAY, arr), -EOPNOTSUPP, "SET_FEATURES_ARRAY word 1 non-zero");
+	EXPECT(io(d.dev.fd, VHX_SET_FEATURES_ARRAY, arr), -EOPNOTSUPP, "SET_FEATURES_ARRAY word 1 non-zero");
 	arr[2] = 0;
-	EXPECT(io(d.fd, VHX_SET_FEATURES_ARRAY, arr), 0, "SET_FEATURES_ARRAY VERSION_1");
+	EXPECT(io(d.dev.fd, VHX_SET_FEATURES_ARRAY, arr), 0, "SET_FEATURES_ARRAY VERSION_1");
 	f = 1ULL << 40;
-	EXPECT(io(d.fd, VHX_SET_BACKEND_FEATURES, &f), -EOPNOTSUPP, "SET_BACKEND_FEATURES unknown");
-	EXPECT(io(d.fd, VHX_GET_BACKEND_FEATURES, &f), 0, "GET_BACKEND_FEATURES");
+	EXPECT(io(d.dev.fd, VHX_SET_BACKEND_FEATURES, &f), -EOPNOTSUPP, "SET_BACKEND_FEATURES unknown");
+	EXPECT(io(d.dev.fd, VHX_GET_BACKEND_FEATURES, &f), 0, "GET_BACKEND_FEATURES");
 	result(f == (1ULL << VHX_BACKEND_F_IOTLB_MSG_V2),
 	       "ioctl: backend features are IOTLB_MSG_V2, as vhost-net's (%#llx)",
 	       (unsigned long long)f);
 
 	t = calloc(1, sizeof(*t) + (max_regions + 1) * sizeof(t->regions[0]));
 	t->padding = 1;
-	EXPECT(io(d.fd, VHX_SET_MEM_TABLE, t), -EOPNOTSUPP, "SET_MEM_TABLE padding 1");
+	EXPECT(io(d.dev.fd, VHX_SET_MEM_TABLE, t), -EOPNOTSUPP, "SET_MEM_TABLE padding 1");
 	t->padding = 0;
 	t->nregions = max_regions + 1;
-	EXPECT(io(d.fd, VHX_SET_MEM_TABLE, t), -E2BIG, "SET_MEM_TABLE 510 regions");
+	EXPECT(io(d.dev.fd, VHX_SET_MEM_TABLE, t), -E2BIG, "SET_MEM_TABLE 510 regions");
 	t->nregions = 2;
 	t->regions[0] = (struct vhost_memory_region){ 0, 0x2000, 0x100000, 0 };
 	t->regions[1] = (struct vhost_memory_region){ 0x1000, 0x2000, 0x200000, 0 };
-	EXPECT(io(d.fd, VHX_SET_MEM_TABLE, t), -EINVAL, "SET_MEM_TABLE overlapping");
+	EXPECT(io(d.dev.fd, VHX_SET_MEM_TABLE, t), -EINVAL, "SET_MEM_TABLE overlapping");
 	t->regions[1] = (struct vhost_memory_region){ 0x4000, 0, 0x200000, 0 };
-	EXPECT(io(d.fd, VHX_SET_MEM_TABLE, t), -EINVAL, "SET_MEM_TABLE empty region");
+	EXPECT(io(d.dev.fd, VHX_SET_MEM_TABLE, t), -EINVAL, "SET_MEM_TABLE empty region");
 	t->regions[1] = (struct vhost_memory_region){ 0x4000, 0x1000, 0xffff888000000000ULL, 0 };
-	EXPECT(io(d.fd, VHX_SET_MEM_TABLE, t), -EFAULT, "SET_MEM_TABLE kernel address");
+	EXPECT(io(d.dev.fd, VHX_SET_MEM_TABLE, t), -EFAULT, "SET_MEM_TABLE kernel address");
 	t->nregions = max_regions;
 	for (unsigned int i = 0; i < max_regions; i++)
 		t->regions[i] = (struct vhost_memory_region){
 			0x100000ULL * i, 0x1000, 0x7f0000000000ULL + 0x1000ULL * i, 0 };
-	EXPECT(io(d.fd, VHX_SET_MEM_TABLE, t), 0, "SET_MEM_TABLE 509 regions");
+	EXPECT(io(d.dev.fd, VHX_SET_MEM_TABLE, t), 0, "SET_MEM_TABLE 509 regions");
 	free(t);
-	EXPECT(io(d.fd, VHX_SET_MEM_TABLE, (void *)8), -EFAULT, "SET_MEM_TABLE bad pointer");
+	EXPECT(io(d.dev.fd, VHX_SET_MEM_TABLE, (void *)8), -EFAULT, "SET_MEM_TABLE bad pointer");
 
 	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	EXPECT(io_file(d.fd, VHX_SET_VRING_KICK, 0, nullfd), -EINVAL, "SET_VRING_KICK not an eventfd");
-	EXPECT(io_file(d.fd, VHX_SET_VRING_KICK, 0, 999), -EBADF, "SET_VRING_KICK closed fd");
-	EXPECT(io_file(d.fd, VHX_SET_VRING_CALL, 0, nullfd), -EINVAL, "SET_VRING_CALL not an eventfd");
-	EXPECT(io_file(d.fd, VHX_SET_VRING_ERR, 1, 999), -EBADF, "SET_VRING_ERR closed fd");
-	EXPECT(io_file(d.fd, VHX_SET_VRING_CALL, 0, -1), 0, "SET_VRING_CALL -1 (unbind)");
-	EXPECT(io_file(d.fd, VHX_SET_VRING_KICK, 0, -1), 0, "SET_VRING_KICK -1 (unbind)");
+	EXPECT(io_file(d.dev.fd, VHX_SET_VRING_KICK, 0, nullfd), -EINVAL, "SET_VRING_KICK not an eventfd");
+	EXPECT(io_file(d.dev.fd, VHX_SET_VRING_KICK, 0, 999), -EBADF, "SET_VRING_KICK closed fd");
+	EXPECT(io_file(d.dev.fd, VHX_SET_VRING_CALL, 0, nullfd), -EINVAL, "SET_VRING_CALL not an eventfd");
+	EXPECT(io_file(d.dev.fd, VHX_SET_VRING_ERR, 1, 999), -EBADF, "SET_VRING_ERR closed fd");
+	EXPECT(io_file(d.dev.fd, VHX_SET_VRING_CALL, 0, -1), 0, "SET_VRING_CALL -1 (unbind)");
+	EXPECT(io_file(d.dev.fd, VHX_SET_VRING_KICK, 0, -1), 0, "SET_VRING_KICK -1 (unbind)");
 	close(nullfd);
 	{
 		int bad = 999;
 
-		EXPECT(io(d.fd, VHX_SET_LOG_FD, &bad), -EBADF, "SET_LOG_FD closed fd");
+		EXPECT(io(d.dev.fd, VHX_SET_LOG_FD, &bad), -EBADF, "SET_LOG_FD closed fd");
 		bad = -1;
-		EXPECT(io(d.fd, VHX_SET_LOG_FD, &bad), 0, "SET_LOG_FD -1");
+		EXPECT(io(d.dev.fd, VHX_SET_LOG_FD, &bad), 0, "SET_LOG_FD -1");
 	}
 	{
 		struct vhx_vring_state s = { 1, 0 };
 
-		EXPECT(io_state(d.fd, VHX_SET_VRING_BUSYLOOP_TIMEOUT, 1, 50), 0, "SET_VRING_BUSYLOOP_TIMEOUT 50");
-		EXPECT(io(d.fd, VHX_GET_VRING_BUSYLOOP_TIMEOUT, &s), 0, "GET_VRING_BUSYLOOP_TIMEOUT");
+		EXPECT(io_state(d.dev.fd, VHX_SET_VRING_BUSYLOOP_TIMEOUT, 1, 50), 0, "SET_VRING_BUSYLOOP_TIMEOUT 50");
+		EXPECT(io(d.dev.fd, VHX_GET_VRING_BUSYLOOP_TIMEOUT, &s), 0, "GET_VRING_BUSYLOOP_TIMEOUT");
 		result(s.num == 50, "ioctl: busyloop timeout reads back 50 (got %u)", s.num);
 	}
 	{
 		int run = 2;
 
-		EXPECT(io(d.fd, VHX_TEST_RUN, &run), -EINVAL, "TEST_RUN 2");
+		EXPECT(io(d.dev.fd, VHX_TEST_RUN, &run), -EINVAL, "TEST_RUN 2");
 	}
-	EXPECT(io_file(d.fd, VHX_TEST_SET_BACKEND, 2, 0), -ENOBUFS, "TEST_SET_BACKEND vq 2");
-	EXPECT(io_file(d.fd, VHX_TEST_SET_BACKEND, 1, 0), -EINVAL, "TEST_SET_BACKEND before SET_VRING_NUM");
-	EXPECT(io(d.fd, _IO(VHX_VIRTIO, 0x7e), NULL), -ENOTTY, "unknown ioctl");
+	EXPECT(io_file(d.dev.fd, VHX_TEST_SET_BACKEND, 2, 0), -ENOBUFS, "TEST_SET_BACKEND vq 2");
+	EXPECT(io_file(d.dev.fd, VHX_TEST_SET_BACKEND, 1, 0), -EINVAL, "TEST_SET_BACKEND before SET_VRING_NUM");
+	EXPECT(io(d.dev.fd, _IO(VHX_VIRTIO, 0x7e), NULL), -ENOTTY, "unknown ioctl");
 
 	/* Running: NUM and BASE are refused, ADDR is checked. */
 	EXPECT(drv_mem_table(&d, false), 0, "SET_MEM_TABLE real");
-	EXPECT(io_state(d.fd, VHX_SET_VRING_NUM, 0, d.o.ring), 0, "SET_VRING_NUM");
+	EXPECT(io_state(d.dev.fd, VHX_SET_VRING_NUM, 0, d.o.ring), 0, "SET_VRING_NUM");
 	EXPECT(drv_addr(&d, 0, false), 0, "SET_VRING_ADDR");
-	EXPECT(io_file(d.fd, VHX_TEST_SET_BACKEND, 0, 0), 0, "start queue 0");
-	EXPECT(io_state(d.fd, VHX_SET_VRING_NUM, 0, 64), -EBUSY, "SET_VRING_NUM while running");
-	EXPECT(io_state(d.fd, VHX_SET_VRING_BASE, 0, 0), -EBUSY, "SET_VRING_BASE while running");
+	EXPECT(io_file(d.dev.fd, VHX_TEST_SET_BACKEND, 0, 0), 0, "start queue 0");
+	EXPECT(io_state(d.dev.fd, VHX_SET_VRING_NUM, 0, 64), -EBUSY, "SET_VRING_NUM while running");
+	EXPECT(io_state(d.dev.fd, VHX_SET_VRING_BASE, 0, 0), -EBUSY, "SET_VRING_BASE while running");
 	{
 		/* The ring layout is a feature: it may not change under a ring. */
 		uint64_t f = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_F_RING_PACKED);
 
-		EXPECT(io(d.fd, VHX_SET_FEATURES, &f), -EBUSY,
+		EXPECT(io(d.dev.fd, VHX_SET_FEATURES, &f), -EBUSY,
 		       "SET_FEATURES switching to packed rings while running");
 		f = (1ULL << VIRTIO_F_VERSION_1) | (1ULL << VIRTIO_RING_F_EVENT_IDX);
-		EXPECT(io(d.fd, VHX_SET_FEATURES, &f), 0,
+		EXPECT(io(d.dev.fd, VHX_SET_FEATURES, &f), 0,
 		       "SET_FEATURES with the same layout while running");
 	}
 	{
@@ -806,13 +777,13 @@ static int mode_ioctls(struct opts *o)
 			.desc_user_addr = 0xffff888000000000ULL,
 			.avail_user_addr = 0x1000, .used_user_addr = 0x1000 };
 
-		EXPECT(io(d.fd, VHX_SET_VRING_ADDR, &a), -EINVAL, "SET_VRING_ADDR kernel address while running");
+		EXPECT(io(d.dev.fd, VHX_SET_VRING_ADDR, &a), -EINVAL, "SET_VRING_ADDR kernel address while running");
 	}
-	EXPECT(io_file(d.fd, VHX_TEST_SET_BACKEND, 0, -1), 0, "stop queue 0");
-	EXPECT(io_file(d.fd, VHX_TEST_SET_BACKEND, 0, -1), 0, "stop queue 0 again");
-	EXPECT(io(d.fd, VHX_RESET_OWNER, NULL), 0, "RESET_OWNER");
-	EXPECT(io_state(d.fd, VHX_SET_VRING_NUM, 0, 256), -EPERM, "SET_VRING_NUM after RESET_OWNER");
-	EXPECT(io(d.fd, VHX_SET_OWNER, NULL), 0, "SET_OWNER after RESET_OWNER");
+	EXPECT(io_file(d.dev.fd, VHX_TEST_SET_BACKEND, 0, -1), 0, "stop queue 0");
+	EXPECT(io_file(d.dev.fd, VHX_TEST_SET_BACKEND, 0, -1), 0, "stop queue 0 again");
+	EXPECT(io(d.dev.fd, VHX_RESET_OWNER, NULL), 0, "RESET_OWNER");
+	EXPECT(io_state(d.dev.fd, VHX_SET_VRING_NUM, 0, 256), -EPERM, "SET_VRING_NUM after RESET_OWNER");
+	EXPECT(io(d.dev.fd, VHX_SET_OWNER, NULL), 0, "SET_OWNER after RESET_OWNER");
 	drv_close(&d);
 	fd_leaks(o);
 	return failures ? -EIO : 0;
@@ -936,16 +907,16 @@ static bool pk_any_used(struct drv *d)
  */
 static int pk_restart(struct drv *d)
 {
-	int ret = io_file(d->fd, VHX_TEST_SET_BACKEND, 0, -1);
+	int ret = io_file(d->dev.fd, VHX_TEST_SET_BACKEND, 0, -1);
 
 	traffic_fini(&d->q[0].t);
 	vdrv_fini(&d->q[0].v);
 	if (!ret)
 		ret = drv_rings(d);
 	if (!ret)
-		ret = io_state(d->fd, VHX_SET_VRING_BASE, 0, vdrv_fresh_base(true));
+		ret = io_state(d->dev.fd, VHX_SET_VRING_BASE, 0, vhxdev_fresh_base(true));
 	if (!ret)
-		ret = io_file(d->fd, VHX_TEST_SET_BACKEND, 0, 0);
+		ret = io_file(d->dev.fd, VHX_TEST_SET_BACKEND, 0, 0);
 	return ret;
 }
 
@@ -959,7 +930,7 @@ static int mode_hostile(struct opts *o)
 	unsigned int k;
 
 	for (k = 0; k < sizeof(bad_rings) / sizeof(bad_rings[0]); k++) {
-		struct drv d = { .o = *o, .fd = -1 };
+		struct drv d = { .o = *o, .dev.fd = -1 };
 		struct pollfd pfd;
 		uint64_t one = 1;
 		uint16_t used_before;
@@ -1003,13 +974,13 @@ static int mode_hostile(struct opts *o)
 
 			if (bad_rings[k].make == bad_jump)
 				av->idx = idx = used_before;
-			ret = io_file(d.fd, VHX_TEST_SET_BACKEND, 0, -1);
+			ret = io_file(d.dev.fd, VHX_TEST_SET_BACKEND, 0, -1);
 			if (!ret)
-				ret = io(d.fd, VHX_GET_VRING_BASE, &s);
+				ret = io(d.dev.fd, VHX_GET_VRING_BASE, &s);
 			if (!ret)
-				ret = io_state(d.fd, VHX_SET_VRING_BASE, 0, idx);
+				ret = io_state(d.dev.fd, VHX_SET_VRING_BASE, 0, idx);
 			if (!ret)
-				ret = io_file(d.fd, VHX_TEST_SET_BACKEND, 0, 0);
+				ret = io_file(d.dev.fd, VHX_TEST_SET_BACKEND, 0, 0);
 			/*
 			 * The driver side starts over at the same point, with
 			 * every descriptor free again: the bad chain wrote over
@@ -1090,7 +1061,7 @@ static void check_worker_placement(const struct opts *o)
 {
 	char cg[256], path[300], own[300], theirs[300], comm[32];
 	bool thread = false, same = false, found = false;
-	struct drv d = { .o = *o, .fd = -1 };
+	struct drv d = { .o = *o, .dev.fd = -1 };
 	int pipefd[2], status, tid;
 	char verdict[3] = { 0 };
 	pid_t pid;
@@ -1165,13 +1136,13 @@ static void check_orphaned_device(const struct opts *o)
 		}
 		pid = fork();
 		if (pid == 0) {
-			struct drv d = { .o = *o, .fd = -1 };
+			struct drv d = { .o = *o, .dev.fd = -1 };
 
 			d.o.chains = 1u << 30;
 			if (drv_open(&d))
 				_exit(2);
-			close(d.fd);
-			d.fd = fd;
+			close(d.dev.fd);
+			d.dev.fd = fd;
 			if (drv_setup(&d))
 				_exit(2);
 			drv_pump(&d, d.o.chains);
@@ -1202,7 +1173,7 @@ static int mode_lifecycle(struct opts *o)
 
 	/* Close with chains in flight: offered and kicked, never collected. */
 	for (i = 0; i < 20; i++) {
-		struct drv d = { .o = *o, .fd = -1 };
+		struct drv d = { .o = *o, .dev.fd = -1 };
 		uint64_t one = 1;
 
 		d.o.queues = 2;
@@ -1221,7 +1192,7 @@ static int mode_lifecycle(struct opts *o)
 	for (i = 0; i < 10; i++) {
 		pid = fork();
 		if (pid == 0) {
-			struct drv d = { .o = *o, .fd = -1 };
+			struct drv d = { .o = *o, .dev.fd = -1 };
 
 			d.o.chains = 1u << 30;
 			if (drv_open(&d) || drv_setup(&d))
@@ -1243,7 +1214,7 @@ static int mode_lifecycle(struct opts *o)
 	/* Many full cycles: open, own, set up, a little traffic, close. */
 	bad = 0;
 	for (i = 0; i < o->cycles && bad < 3; i++) {
-		struct drv d = { .o = *o, .fd = -1 };
+		struct drv d = { .o = *o, .dev.fd = -1 };
 
 		d.o.ring = 8;
 		d.o.queues = 1;
@@ -1265,7 +1236,7 @@ static int mode_lifecycle(struct opts *o)
  */
 static int mode_fairness(struct opts *o)
 {
-	struct drv d = { .o = *o, .fd = -1 };
+	struct drv d = { .o = *o, .dev.fd = -1 };
 	struct vring_used *used0;
 	struct pollfd pfd;
 	uint16_t at_q1 = 0;
@@ -1324,7 +1295,7 @@ static int mode_fairness(struct opts *o)
 static void killloop_child(void *arg, int ready)
 {
 	struct opts *o = arg;
-	struct drv d = { .o = *o, .fd = -1 };
+	struct drv d = { .o = *o, .dev.fd = -1 };
 
 	if (drv_open(&d) || drv_setup(&d))
 		_exit(2);

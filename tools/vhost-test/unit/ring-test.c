@@ -17,6 +17,7 @@
 #include "ring_serve.h"
 #include "test_data.h"
 #include "../guestmem.h"
+#include "../../lib/vhxdev.h"
 #include "../traffic.h"
 
 static int failures;
@@ -123,7 +124,7 @@ static int dev_setup(struct dev *d, struct guestmem *g, struct vdrv_vq *v,
 	d->r.used = guestmem_hva(g, device);
 	d->ids = calloc(d->r.num, sizeof(*d->ids));
 	d->r.ids = d->ids;
-	vhx_ring_set_base(&d->r, vdrv_fresh_base(v->packed));
+	vhx_ring_set_base(&d->r, vhxdev_fresh_base(v->packed));
 	return vhx_ring_start(&d->r);
 }
 

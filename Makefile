@@ -79,7 +79,7 @@ fuzz:
 	@$(ROOT)/scripts/setup.sh $(FUZZ_KVER)
 	@$(MAKE) -s KVER=$(FUZZ_KVER) modules tools >/dev/null
 	@$(ROOT)/scripts/fuzz.sh $(FUZZ_SECONDS) & ring=$$!; \
-	$(ROOT)/tools/vhost-test/vm-run --kver $(FUZZ_KVER) --tag fuzz \
+	$(ROOT)/tools/vhost-test/host/vm-run --kver $(FUZZ_KVER) --tag fuzz \
 		--timeout $$(($(FUZZ_SECONDS) + 1800)) --out $(ROOT)/build/vm/fuzz \
 		--env VHX_FUZZ_SECONDS=$(FUZZ_SECONDS) --env VHX_FUZZ_SEED=0x$(FUZZ_SEED) \
 		$(ROOT)/tools/vhost-test/tests/fuzz.sh; vm=$$?; \
@@ -91,10 +91,10 @@ bench:
 	@$(ROOT)/scripts/bench.sh $(KVER)
 
 vm: modules tools
-	$(ROOT)/tools/vhost-test/vm-run --kver $(KVER) $(TEST)
+	$(ROOT)/tools/vhost-test/host/vm-run --kver $(KVER) $(TEST)
 
 shell: modules tools
-	$(ROOT)/tools/vhost-test/vm-run --kver $(KVER) --shell
+	$(ROOT)/tools/vhost-test/host/vm-run --kver $(KVER) --shell
 
 # Like any out-of-tree module: into the kernel's extra/, then depmod, so
 # that "modprobe vhx" works; the udev rule opens /dev/vhx-net to group kvm.

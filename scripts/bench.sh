@@ -5,7 +5,7 @@
 # bench.sh --report DIR: print the tables of a run kept in DIR (a copy of
 # build/bench) again.
 #
-# The same guest script (tools/vhost-test/guest/bench.sh) runs in the VM
+# The same guest script (tools/vhost-test/guest/bench-in-vm.sh) runs in the VM
 # lane on wall clock (noisy: TCG on a shared machine; five boots, the
 # cases both devices run in rounds of one run each), then once under
 # "-icount shift=0,sleep=off", where guest time counts guest
@@ -30,7 +30,7 @@ else
 	rm -f "$out"/wall-*.txt "$out/run"
 
 	make -s -C "$VHX_ROOT" modules tools KVER="$kver" || die "build failed"
-	guest=$VHX_ROOT/tools/vhost-test/guest/bench.sh
+	guest=$VHX_ROOT/tools/vhost-test/guest/bench-in-vm.sh
 
 	# Wall clock swings by a third from boot to boot under TCG: boot it
 	# VHX_BENCH_WALL_RUNS times (default 5); each run's lines are in
@@ -38,11 +38,11 @@ else
 	runs=${VHX_BENCH_WALL_RUNS:-5}
 	for r in $(seq 1 "$runs"); do
 		echo "bench: wall-clock run $r of $runs (kernel $krel)"
-		"$VHX_ROOT/tools/vhost-test/vm-run" --kver "$kver" --out "$out/wall-$r" "$guest" \
+		"$VHX_ROOT/tools/vhost-test/host/vm-run" --kver "$kver" --out "$out/wall-$r" "$guest" \
 			>"$out/wall-$r.txt" 2>&1 || { cat "$out/wall-$r.txt"; die "wall-clock run failed"; }
 	done
 	echo "bench: instruction-count run (-icount shift=0)"
-	"$VHX_ROOT/tools/vhost-test/vm-run" --kver "$kver" --icount --out "$out/icount" "$guest" \
+	"$VHX_ROOT/tools/vhost-test/host/vm-run" --kver "$kver" --icount --out "$out/icount" "$guest" \
 		>"$out/icount.txt" 2>&1 || { cat "$out/icount.txt"; die "icount run failed"; }
 	echo "$krel $day $kver" >"$out/run"
 fi
@@ -85,7 +85,7 @@ frame_bytes() {
 # gbits RATE BYTES: frames/s of BYTES each, in Gbit/s.
 gbits() { awk -v r="$1" -v b="$2" 'BEGIN { if (r) printf "%.3f", r * b * 8 / 1e9 }'; }
 # wall_pairs A B: "ratio rateA rateB" on wall clock, one line per pair of
-# runs, sorted by A's rate over B's.  guest/bench.sh runs the cases both
+# runs, sorted by A's rate over B's.  guest/bench-in-vm.sh runs the cases both
 # devices have in rounds, one run of each device a round, next to each
 # other: the k-th run of A in a boot is paired with the k-th of B in that
 # boot.  The same case on another boot, or a minute later, can be a third

@@ -37,7 +37,7 @@ step() {
 # (ASan/UBSan), the ABI check, and a short fuzz run (VHX_FUZZ_SECONDS).
 unit_tests() {
 	local t rc=0
-	for t in "$VHX_ROOT"/tools/vhost-test/unit/*.sh; do
+	for t in "$VHX_ROOT"/tools/vhost-test/selftest/*-test.sh; do
 		bash "$t" || rc=1
 	done
 	t_run "build ring and ABI unit tests (ASan, UBSan)" \
@@ -154,7 +154,7 @@ vm_lanes() {
 				# first log is kept, its FAIL lines indented.
 				for try in 1 2; do
 					# shellcheck disable=SC2086 # a list of paths
-					"$VHX_ROOT/tools/vhost-test/vm-run" --kver "$k" --tag "$g" \
+					"$VHX_ROOT/tools/vhost-test/host/vm-run" --kver "$k" --tag "$g" \
 						--smp "$smp" --out "$VHX_ROOT/build/vm/$k-$g" \
 						${group[$g]} >"$dir/$k-$g.log" 2>&1
 					rc=$?
@@ -201,7 +201,7 @@ vm_lanes() {
 # lines are shown indented, so that they do not count.
 gate_selftest() {
 	local out rc ok=1
-	out=$("$VHX_ROOT/tools/vhost-test/vm-run" --kver "${kvers[0]}" --tag gate \
+	out=$("$VHX_ROOT/tools/vhost-test/host/vm-run" --kver "${kvers[0]}" --tag gate \
 		--timeout 900 --out "$VHX_ROOT/build/vm/gate" \
 		"$VHX_ROOT/tools/vhost-test/selftest/gate.sh" 2>&1)
 	rc=$?

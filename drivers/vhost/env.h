@@ -7,7 +7,7 @@
  * compile both in the kernel and in userspace, where they are unit tested
  * under ASan/UBSan and fuzzed.  This header is the only place that knows
  * which of the two it is in; the userspace half lives with the tests, in
- * tools/vhost-test/uenv/.
+ * tools/vhost-test/unit/uenv/.
  *
  * Guest ring memory is reached through the owner's user addresses (HVAs):
  * every access may fault, so every accessor returns 0 or -EFAULT and the

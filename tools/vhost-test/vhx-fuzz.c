@@ -70,7 +70,7 @@
 #include <arpa/inet.h>
 #include <linux/virtio_config.h>
 
-#include "util.h"
+#include "lib/util.h"
 #include "../../include/uapi/linux/vhx.h"
 
 /* ---------------------------------------------------------------- random */

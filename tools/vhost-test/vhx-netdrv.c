@@ -37,10 +37,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "guestmem.h"
-#include "killloop.h"
-#include "util.h"
-#include "traffic.h"
+#include "lib/guestmem.h"
+#include "lib/killloop.h"
+#include "lib/util.h"
+#include "lib/traffic.h"
 #include "../lib/vhxdev.h"
 #include "../../drivers/virtio/vring.h"
 #include "../../include/uapi/linux/vhx.h"

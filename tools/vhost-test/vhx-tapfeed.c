@@ -42,7 +42,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "lib/util.h"
 
 #define MAGIC 0x76687866u	/* "vhxf" */
 #define HDRS (sizeof(struct ether_header) + sizeof(struct iphdr) + sizeof(struct udphdr))

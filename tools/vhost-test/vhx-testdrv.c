@@ -33,11 +33,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "guestmem.h"
-#include "killloop.h"
-#include "logedge.h"
-#include "util.h"
-#include "traffic.h"
+#include "lib/guestmem.h"
+#include "lib/killloop.h"
+#include "lib/logedge.h"
+#include "lib/util.h"
+#include "lib/traffic.h"
 #include "../lib/vhxdev.h"
 #include "../../include/uapi/linux/vhx.h"
 

@@ -84,7 +84,7 @@ dmesg >"$OUT/dmesg"
 kill -TERM "$kmsg_pid"
 wait "$kmsg_pid"
 t_run "dmesg clean (every kernel line, followed as written)" \
-	"$VHX_ROOT/tools/vhost-test/dmesg-check" "$OUT/kmsg"
+	"$VHX_ROOT/tools/vhost-test/lib/dmesg-check" "$OUT/kmsg"
 
 # Close our end of the tee and let it drain before declaring the end.
 exec 1>&3 2>&3 3>&-

@@ -17,7 +17,7 @@
 #   during a transfer into the guest: vhx logs the pages it writes, the
 #   destination carries on, the transfer completes with every byte right.
 . "$VHX_ROOT/scripts/lib.sh"
-. "$VHX_ROOT/tools/vhost-test/e2e-lib.sh"
+. "$VHX_ROOT/tools/vhost-test/lib/e2e-lib.sh"
 
 BYTES=${E2E_BYTES:-4194304}
 KILLS=${E2E_KILLS:-5}

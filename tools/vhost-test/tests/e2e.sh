@@ -20,7 +20,7 @@
 # tests/e2e-life.sh does the rest: driver reload, link down/up, kill -9,
 # live migration.
 . "$VHX_ROOT/scripts/lib.sh"
-. "$VHX_ROOT/tools/vhost-test/e2e-lib.sh"
+. "$VHX_ROOT/tools/vhost-test/lib/e2e-lib.sh"
 
 BYTES=${E2E_BYTES:-4194304}
 RR=${E2E_RR:-500}

@@ -5,7 +5,7 @@
 # "-cpu max" exposes SVM, so kvm_amd loads and QEMU can -enable-kvm.
 # This is the ground the end-to-end tests stand on.
 . "$VHX_ROOT/scripts/lib.sh"
-. "$VHX_ROOT/tools/vhost-test/nested.sh"
+. "$VHX_ROOT/tools/vhost-test/lib/nested.sh"
 
 t_run "load kvm_amd" modprobe kvm_amd || exit 0
 t_run "/dev/kvm exists" test -c /dev/kvm || exit 0

@@ -16,9 +16,9 @@
 #include "ring.h"
 #include "ring_serve.h"
 #include "test_data.h"
-#include "../guestmem.h"
+#include "../lib/guestmem.h"
 #include "../../lib/vhxdev.h"
-#include "../traffic.h"
+#include "../lib/traffic.h"
 
 static int failures;
 static unsigned int nerr;

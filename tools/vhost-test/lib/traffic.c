@@ -15,7 +15,7 @@
 
 #include "traffic.h"
 #include "util.h"
-#include "../../include/uapi/linux/vhx.h"
+#include "../../../include/uapi/linux/vhx.h"
 
 static uint64_t ops_gpa(void *opaque, const void *addr)
 {

@@ -4,8 +4,8 @@
 # The VM lane's verdict on a kernel log: a clean boot with vhx's own error
 # messages passes; every kind of splat the lane promises to catch fails.
 . "$VHX_ROOT/scripts/lib.sh"
-check=$VHX_ROOT/tools/vhost-test/dmesg-check
-fix=$VHX_ROOT/tools/vhost-test/unit/fixtures
+check=$VHX_ROOT/tools/vhost-test/lib/dmesg-check
+fix=$VHX_ROOT/tools/vhost-test/selftest/fixtures
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

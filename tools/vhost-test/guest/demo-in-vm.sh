@@ -5,7 +5,7 @@
 # a nested guest booting under KVM.  Its PASS/FAIL lines make "make demo"
 # fail loudly if any step does not work; the rest is the report.
 . "$VHX_ROOT/scripts/lib.sh"
-. "$VHX_ROOT/tools/vhost-test/nested.sh"
+. "$VHX_ROOT/tools/vhost-test/lib/nested.sh"
 
 echo "--- modules"
 lsmod | awk 'NR == 1 || $1 ~ /^(vhx|vhost_net|vhost|tun)$/'

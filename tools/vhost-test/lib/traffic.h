@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "guestmem.h"
-#include "../../drivers/virtio/vring.h"
+#include "../../../drivers/virtio/vring.h"
 
 #define TRAFFIC_MAX_BUFS	16
 

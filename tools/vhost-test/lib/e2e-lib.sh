@@ -7,7 +7,7 @@
 # The test VM is the guest's peer (198.18.0.1, the guest 198.18.0.2);
 # guest/nested-init serves vhx-tcp on port 7777 (and up, one per queue
 # pair) until told to quit.
-. "$VHX_ROOT/tools/vhost-test/nested.sh"
+. "$VHX_ROOT/tools/vhost-test/lib/nested.sh"
 
 E2E_TCP=$VHX_ROOT/build/tools/vhx-tcp
 E2E_FDS=$VHX_ROOT/build/tools/vhx-fds

@@ -6,7 +6,7 @@
 # a broken setup (no spelling.txt, sparse not run) would pass everything.
 . "$VHX_ROOT/scripts/lib.sh"
 sc=$VHX_ROOT/scripts/static-check.sh
-fix=$VHX_ROOT/tools/vhost-test/unit/fixtures
+fix=$VHX_ROOT/tools/vhost-test/selftest/fixtures
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -57,6 +57,7 @@ modules:
 
 tools:
 	$(MAKE) -C $(ROOT)/tools/vhost-test O=$(TOOLS)
+	$(MAKE) -C $(ROOT)/tools/launcher O=$(TOOLS)
 
 setup:
 	$(ROOT)/scripts/setup.sh $(KVERS)

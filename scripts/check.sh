@@ -200,13 +200,15 @@ vm_lanes() {
 # gate.sh).  That lane must fail, and for both reasons; its own PASS/FAIL
 # lines are shown indented, so that they do not count.
 gate_selftest() {
-	local out rc ok=1
+	local out vrc rc=0 ok=1
 	out=$("$VHX_ROOT/tools/vhost-test/host/vm-run" --kver "${kvers[0]}" --tag gate \
 		--timeout 900 --out "$VHX_ROOT/build/vm/gate" \
-		"$VHX_ROOT/tools/vhost-test/selftest/gate.sh" 2>&1)
-	rc=$?
+		"$VHX_ROOT/tools/vhost-test/selftest/gate.sh" \
+		"$VHX_ROOT/tools/vhost-test/selftest/budget.sh" \
+		"$VHX_ROOT/tools/vhost-test/selftest/budget.sh" 2>&1)
+	vrc=$?
 	printf '%s\n' "$out" | sed 's/^/    /'
-	[ $rc -ne 0 ] || ok=
+	[ $vrc -ne 0 ] || ok=
 	grep -q 'FAIL: .*dmesg clean' <<<"$out" || ok=
 	grep -q 'WARNING: CPU: 0 PID: [0-9]* at vhx-gate-selftest' <<<"$out" || ok=
 	grep -q 'vhx-kmsg: lost [0-9]* kernel log records while following' <<<"$out" || ok=
@@ -219,8 +221,21 @@ gate_selftest() {
 		t_pass "log gate: a WARNING flooded out of the kernel's buffer fails the lane, and so do lost lines"
 	else
 		t_fail "log gate: a WARNING flooded out of the kernel's buffer fails the lane, and so do lost lines"
-		return 1
+		rc=1
 	fi
+	# The per-test budget (selftest/budget.sh): stopped at 5 s, named with
+	# its last line, its child gone, and the harness went on to the end.
+	ok=1
+	grep -q 'FAIL: .*budget.sh ran out of its budget of 5s; its last line: vhx-budget-selftest: started' <<<"$out" || ok=
+	grep -q 'PASS: .*took its children with it' <<<"$out" || ok=
+	grep -q 'PASS: .*unload vhx' <<<"$out" || ok=
+	if [ -n "$ok" ]; then
+		t_pass "budget: a test that outlives its budget is stopped with its children, named with its last line, and the next test runs"
+	else
+		t_fail "budget: a test that outlives its budget is stopped with its children, named with its last line, and the next test runs"
+		rc=1
+	fi
+	return $rc
 }
 
 step "static checks" "$VHX_ROOT/scripts/static-check.sh" all "${kvers[@]}"

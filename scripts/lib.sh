@@ -109,7 +109,25 @@ vhx_open_devices() {
 
 die() { echo "vhx: $*" >&2; exit 1; }
 
-# kernel_release KVER: the installed Debian release of a kernel line.
+# test_budget FILE KVER: the seconds a test script may take on kernel line
+# KVER, from its "# vhx-budget: N [debug=M] [+VAR]" line (N for the stock
+# lines, M for the debug line, which runs slower; +VAR adds the seconds in
+# the environment variable VAR, for a test told how long to run); nothing
+# if it names none.  The harness stops a script that outlives it and says
+# which; vm-run sums the budgets of a lane for the VM's own limit.
+test_budget() {
+	local line n d v
+	line=$(grep -m 1 '^# vhx-budget:' "$1" 2>/dev/null) || return 0
+	n=$(sed -n 's/^# vhx-budget: *\([0-9][0-9]*\).*/\1/p' <<<"$line")
+	d=$(sed -n 's/.*debug=\([0-9][0-9]*\).*/\1/p' <<<"$line")
+	v=$(sed -n 's/.* +\([A-Z_][A-Z0-9_]*\).*/\1/p' <<<"$line")
+	[ "$2" = debug ] && [ -n "$d" ] && n=$d
+	if [ -n "$v" ] && [[ ${!v:-0} =~ ^[0-9]+$ ]]; then
+		n=$((n + ${!v:-0}))
+	fi
+	echo "$n"
+}
+
 kernel_release() { "$VHX_ROOT/scripts/kernel-release" "$1"; }
 
 # kernel_at_least VERSION: is the running kernel VERSION or newer?

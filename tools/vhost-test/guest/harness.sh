@@ -66,12 +66,27 @@ if [ -n "${VHX_SHELL:-}" ]; then
 	setsid -c bash -i </dev/ttyS0 >/dev/ttyS0 2>&1
 fi
 
+# Each script runs within its budget (test_budget, scripts/lib.sh): one
+# that outlives it is stopped with everything it started (timeout signals
+# the whole process group), fails naming itself and its last line, and the
+# next one runs.  A script without a budget has only the VM's limit.
 for t in "${VHX_TESTS[@]}"; do
 	echo "=== $t"
 	s0=$SECONDS
-	bash "$t" 2>&1
-	rc=$?
-	[ $rc -eq 0 ] || t_fail "$(basename "$t") exited with $rc"
+	budget=$(test_budget "$t" "$VHX_KVER")
+	if [ -n "$budget" ]; then
+		timeout --kill-after=30 "$budget" bash "$t" 2>&1
+		rc=$?
+	else
+		bash "$t" 2>&1
+		rc=$?
+	fi
+	if [ -n "$budget" ] && { [ $rc -eq 124 ] || [ $rc -eq 137 ]; }; then
+		last=$(grep -v -e '^$' -e '^===' "$OUT/log" | tail -n 1)
+		t_fail "$(basename "$t") ran out of its budget of ${budget}s; its last line: ${last:-none}"
+	elif [ $rc -ne 0 ]; then
+		t_fail "$(basename "$t") exited with $rc"
+	fi
 	kmemleak_check "by $(basename "$t")"
 	echo "=== $(basename "$t"): $((SECONDS - s0))s"
 done

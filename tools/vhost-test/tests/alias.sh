@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# vhx-budget: 300
 #
 # vhost_net_alias=1: vhx also registers /dev/vhost-net (minor 238) for
 # launchers that hard-code the path, but only while Debian's vhost_net

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# vhx-budget: 300
 #
 # The module is loaded (by the harness) next to Debian's vhost_net: both
 # device nodes are there, with the permissions and numbers their misc

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# vhx-budget: 900 debug=1500
 #
 # The vhx core through /dev/vhx-test, driven by vhx-testdrv acting as the
 # guest and the launcher: hostile ioctls, verified traffic across ring

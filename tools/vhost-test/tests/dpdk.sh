@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# vhx-budget: 1800
 #
 # A client written by others: DPDK's virtio-user PMD (Debian's DPDK 22.11,
 # dpdk-testpmd) driving vhx-net and, side by side, Debian's vhost_net,

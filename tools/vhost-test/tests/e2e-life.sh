@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# vhx-budget: 1800
 #
 # End to end with stock QEMU, the events of a guest's life (see e2e.sh for
 # the setup), each through vhx-net and, for comparison, Debian's vhost-net:

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# vhx-budget: 1500
 #
 # End to end with stock QEMU: a nested guest (Debian kernel, stock
 # virtio_net, -enable-kvm) whose network is a tap driven by

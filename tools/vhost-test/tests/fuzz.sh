@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# vhx-budget: 600 debug=1200 +VHX_FUZZ_SECONDS
 #
 # The ioctl and lifecycle fuzzer (vhx-fuzz.c) against /dev/vhx-net and
 # /dev/vhx-test, for a budget of VHX_FUZZ_CALLS calls (default: 120000 on

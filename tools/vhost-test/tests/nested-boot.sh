@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# vhx-budget: 300
 #
 # A second-level guest boots under KVM inside the test VM: the lane's
 # "-cpu max" exposes SVM, so kvm_amd loads and QEMU can -enable-kvm.

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# vhx-budget: 1500 debug=3000
 #
 # vhx-net with a tap behind it, driven by vhx-netdrv acting as the guest:
 # every frame checked byte for byte in both directions.  Each case runs

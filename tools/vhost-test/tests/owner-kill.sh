@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# vhx-budget: 600 debug=900
 #
 # Owner death at scale: a driver SIGKILLed in the middle of its traffic,
 # VHX_KILL_CYCLES times in a row on each device node (default: 1000 on

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# vhx-budget: 600 debug=900
 #
 # vhx's per-queue counters as an operator reads them (debugfs, for now):
 # read in a loop while two devices carry traffic and others open and close,

@@ -75,10 +75,10 @@ for t in "${VHX_TESTS[@]}"; do
 	s0=$SECONDS
 	budget=$(test_budget "$t" "$VHX_KVER")
 	if [ -n "$budget" ]; then
-		timeout --kill-after=30 "$budget" bash "$t" 2>&1
+		timeout --kill-after=30 "$budget" bash "$t" </dev/null 2>&1
 		rc=$?
 	else
-		bash "$t" 2>&1
+		bash "$t" </dev/null 2>&1
 		rc=$?
 	fi
 	if [ -n "$budget" ] && { [ $rc -eq 124 ] || [ $rc -eq 137 ]; }; then

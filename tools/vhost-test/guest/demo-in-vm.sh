@@ -36,6 +36,13 @@ res=/tmp/demo-e2e.log
 E2E_CASES="default userspace" bash "$VHX_ROOT/tools/vhost-test/tests/e2e.sh" >"$res" 2>&1
 # The check lines reach the harness log as they are: that is what counts.
 grep -E '^(PASS|FAIL):' "$res"
+echo "  And the same guest under vhx-launch (tools/launcher: KVM, PCI, MSI-X and"
+echo "  virtio-pci in one small program; its network entirely in vhx-net):"
+echo "    vhx-launch --kernel ... --net tap=vhxtap0"
+launch_res=/tmp/demo-launch.log
+LAUNCH_ONLY=split bash "$VHX_ROOT/tools/vhost-test/tests/launcher.sh" >"$launch_res" 2>&1
+grep -E '^(PASS|FAIL):' "$launch_res"
+cat "$launch_res" >>"$res"
 echo "  vhx's own counters for the QEMU it served (/sys/kernel/debug/vhx):"
 grep -E '^    vhx vq' "$res" | head -n 2
 
@@ -43,7 +50,8 @@ get() { sed -n "s|^e2e-result: $1 .*\\b$2=\\([^ ]*\\).*|\\1|p" "$res" | head -n 
 echo
 echo "--- results: this VM <-> the nested guest, over a tap"
 printf '  %-22s %14s %14s %12s %12s\n' "data path" "guest RX Mb/s" "guest TX Mb/s" "TCP RR/s" "RR latency"
-for p in "vhx-net:default/vhx" "vhost-net (Debian):default/vhost" "vhost=off (QEMU):userspace/off"; do
+for p in "vhx-net:default/vhx" "vhost-net (Debian):default/vhost" "vhost=off (QEMU):userspace/off" \
+	"vhx-launch + vhx-net:vhx-launch split"; do
 	name=${p%%:*}
 	tag=${p#*:}
 	printf '  %-22s %14s %14s %12s %9s us\n' "$name" "$(get "$tag" rx_mbps)" \
@@ -51,5 +59,5 @@ for p in "vhx-net:default/vhx" "vhost-net (Debian):default/vhost" "vhost=off (QE
 done
 echo "  (The host here is QEMU/TCG and the guest nested in it: compare the rows,"
 echo "  not the absolute numbers.  One run each; rerun for the noise.)"
-echo "  Moved and checked: $((3 * 2 * E2E_BYTES >> 20)) MiB of TCP payload, every byte."
+echo "  Moved and checked: $((4 * 2 * E2E_BYTES >> 20)) MiB of TCP payload, every byte."
 echo "  Per-run guest console and QEMU logs: build/demo/e2e/"

@@ -130,9 +130,14 @@ static void set_status(struct virtio_pci *v, uint8_t s)
 				(unsigned long long)(v->acked & ~v->features));
 		s &= ~VIRTIO_CONFIG_S_FEATURES_OK;	/* it reads back: refused */
 	}
-	v->status = s;
+	/*
+	 * DEVICE_NEEDS_RESET is ours to set (a queue size we did not
+	 * offer, a failed start): the guest's writes do not clear it, only
+	 * a reset does, and a device that needs one never starts.
+	 */
+	v->status = s | (v->status & VIRTIO_CONFIG_S_NEEDS_RESET);
 	if (!(s & VIRTIO_CONFIG_S_DRIVER_OK) || v->started ||
-	    (s & VIRTIO_CONFIG_S_NEEDS_RESET))
+	    (v->status & VIRTIO_CONFIG_S_NEEDS_RESET))
 		return;
 	if (!(s & VIRTIO_CONFIG_S_FEATURES_OK)) {
 		virtio_complain(v, "set DRIVER_OK without FEATURES_OK");

@@ -167,7 +167,13 @@ static int registers(struct vm *vm)
 	return 0;
 }
 
-static int initrd(struct vm *vm, struct boot_params *bp, const char *path)
+/*
+ * The initrd as high as the kernel can reach it, page aligned, and above
+ * @floor: where the kernel's own image and the room it decompresses into
+ * end.  An initrd there would be overwritten as the kernel unpacks.
+ */
+static int initrd(struct vm *vm, struct boot_params *bp, const char *path,
+		  uint64_t floor)
 {
 	uint64_t top = vm->low_size, at;
 	size_t size;
@@ -176,12 +182,11 @@ static int initrd(struct vm *vm, struct boot_params *bp, const char *path)
 
 	if (!buf)
 		return -1;
-	/* As high as the kernel can reach it, page aligned. */
 	if (bp->hdr.initrd_addr_max && top > (uint64_t)bp->hdr.initrd_addr_max + 1)
 		top = (uint64_t)bp->hdr.initrd_addr_max + 1;
-	if (size > top) {
-		err("%s: %zu bytes, more than the guest can place below %#llx",
-		    path, size, (unsigned long long)top);
+	if (top < floor || size > top - floor) {
+		err("%s: %zu bytes do not fit between the kernel (up to %#llx) and %#llx: give the guest more --mem",
+		    path, size, (unsigned long long)floor, (unsigned long long)top);
 		free(buf);
 		return -1;
 	}
@@ -198,6 +203,7 @@ int boot_load(struct vm *vm, const struct boot_args *a)
 	struct boot_params bp;
 	struct setup_header *h;
 	size_t size, setup, hdr_end, len;
+	uint64_t kernel_end;
 	uint8_t *img = slurp(a->kernel, &size);
 
 	if (!img)
@@ -254,7 +260,14 @@ int boot_load(struct vm *vm, const struct boot_args *a)
 		return -1;
 	bp.hdr.cmd_line_ptr = CMDLINE_ADDR;
 
-	if (a->initrd && initrd(vm, &bp, a->initrd))
+	/*
+	 * The kernel's image, and (protocol 2.10 on) the init_size bytes it
+	 * needs from its preferred address to decompress and run there.
+	 */
+	kernel_end = KERNEL_ADDR + size - setup;
+	if (bp.hdr.pref_address + bp.hdr.init_size > kernel_end)
+		kernel_end = bp.hdr.pref_address + bp.hdr.init_size;
+	if (a->initrd && initrd(vm, &bp, a->initrd, kernel_end))
 		return -1;
 	e820(vm, &bp);
 	if (put(vm, ZERO_PAGE, &bp, sizeof(bp), "zero page") || gdt(vm))

@@ -63,7 +63,7 @@ static void config_write(struct vm *vm, struct pci_dev *d, unsigned int off,
 		return;
 	}
 	if (off >= PCI_COMMAND && off + len <= PCI_COMMAND + 2) {
-		/* Memory decoding and bus mastering; nothing else sticks. */
+		/* The command register (decoding, bus mastering) keeps what is written. */
 		memcpy(d->cfg + off, data, len);
 		return;
 	}

@@ -225,6 +225,10 @@ bad "no such kernel" 1 "/nonexistent: No such file or directory" --kernel /nonex
 bad "a kernel that is not a bzImage" 1 "not a bzImage" --kernel /bin/bash
 bad "a missing initrd" 1 "/nonexistent.img: No such file" \
 	--kernel "$VHX_NESTED_KERNEL" --initrd /nonexistent.img
+head -c 60M /dev/zero >/tmp/launch-big.img
+bad "an initrd that would lie over the unpacking kernel" 1 "do not fit between the kernel" \
+	--kernel "$VHX_NESTED_KERNEL" --initrd /tmp/launch-big.img --mem 64
+rm -f /tmp/launch-big.img
 bad "--mem too small" 1 "want a number from 64" --kernel "$VHX_NESTED_KERNEL" --mem 1
 bad "--cpus 0" 1 "want a number from 1 to" --kernel "$VHX_NESTED_KERNEL" --cpus 0
 bad "no --kernel" 2 "usage: vhx-launch"

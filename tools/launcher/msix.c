@@ -43,7 +43,7 @@ static unsigned int next_gsi = FIRST_MSI_GSI;
 static bool vec_live(const struct msix *m, unsigned int v)
 {
 	return m->enabled && !m->fmask && v < m->nvec &&
-	       !(m->vec[v].ctrl & CTRL_MASKED);
+	       !(m->vec[v][MSIX_CTRL] & CTRL_MASKED);
 }
 
 /* The whole table: KVM's defaults for the interrupt pins, then the MSIs. */
@@ -110,9 +110,9 @@ static int msix_update(struct msix *m)
 		unsigned int r = m->gsi_base - FIRST_MSI_GSI + v;
 
 		routes[r].used = vec_live(m, v);
-		routes[r].addr_lo = m->vec[v].addr_lo;
-		routes[r].addr_hi = m->vec[v].addr_hi;
-		routes[r].data = m->vec[v].data;
+		routes[r].addr_lo = m->vec[v][MSIX_ADDR_LO];
+		routes[r].addr_hi = m->vec[v][MSIX_ADDR_HI];
+		routes[r].data = m->vec[v][MSIX_DATA];
 	}
 	if (set_routing(m->vm))
 		return -1;
@@ -149,7 +149,7 @@ int msix_init(struct msix *m, struct vm *vm, unsigned int nvec)
 	m->gsi_base = next_gsi;
 	next_gsi += nvec;
 	for (i = 0; i < nvec; i++)
-		m->vec[i].ctrl = CTRL_MASKED;	/* all masked at reset */
+		m->vec[i][MSIX_CTRL] = CTRL_MASKED;	/* all masked at reset */
 	for (i = 0; i < MSIX_SOURCES; i++)
 		m->src[i].fd = m->src[i].attached = -1;
 	return 0;
@@ -167,13 +167,13 @@ void msix_table(struct msix *m, uint32_t off, bool write, uint8_t *data,
 			memset(data, 0xff, len);
 		return;
 	}
-	w = &m->vec[v].addr_lo + word;
+	w = &m->vec[v][word];
 	if (!write) {
 		memcpy(data, w, 4);
 		return;
 	}
 	memcpy(w, data, 4);
-	if (word == 3)
+	if (word == MSIX_CTRL)
 		*w &= CTRL_MASKED;
 	msix_update(m);
 }

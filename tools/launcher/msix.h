@@ -13,6 +13,9 @@
 #define MSIX_SOURCES	8	/* eventfds bound to them */
 #define MSIX_NO_VECTOR	0xffff
 
+/* The words of a table entry. */
+enum { MSIX_ADDR_LO, MSIX_ADDR_HI, MSIX_DATA, MSIX_CTRL };
+
 struct msix_source {
 	int fd;			/* -1: none */
 	unsigned int vec;	/* MSIX_NO_VECTOR: none */
@@ -23,9 +26,8 @@ struct msix_source {
 struct msix {
 	struct vm *vm;
 	unsigned int nvec, gsi_base;
-	struct {
-		uint32_t addr_lo, addr_hi, data, ctrl;
-	} vec[MSIX_MAX];
+	/* Each table entry as the guest sees it: four 32-bit words. */
+	uint32_t vec[MSIX_MAX][4];
 	bool enabled, fmask;	/* message control: enable, function mask */
 	struct msix_source src[MSIX_SOURCES];
 };
